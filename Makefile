@@ -1,0 +1,29 @@
+# `make` builds every assignment and grades the sample submissions; `make test` runs the tests.
+# Both create .venv and install the pinned requirements on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: all build test bench clean
+
+all: build
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/python -m autograder.build
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m autograder.bench
+
+clean:
+	rm -rf dist

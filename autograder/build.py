@@ -1,0 +1,154 @@
+"""Build every assignment with ``otter assign`` and grade the sample submissions.
+
+Usage: ``python -m autograder.build [ASSIGNMENT ...] [--no-samples]``
+
+For each folder ``assignments/<name>/`` holding ``<name>.ipynb`` this
+
+1. stages the master notebook with the support code it ships (``autograder/`` for students
+   and the zip, ``solutions/`` for the zip only) and an assignment config generated from
+   the top-level ``otter_config.json``, in ``dist/.stage/<name>/``;
+2. runs ``otter assign`` (its own solution check on: the solution notebook must score
+   full marks through the zip) into ``dist/<name>/``, giving
+   ``dist/<name>/student/<name>.ipynb`` and ``dist/<name>/autograder/<name>-autograder_*.zip``;
+3. builds the sample submissions of ``tests/fixtures/<name>.yaml`` into
+   ``dist/<name>/samples/`` and grades each with the zip through ``otter run``, printing a
+   score table.
+
+Any failure prints why and exits non-zero.
+"""
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = ROOT / "assignments"
+DIST = ROOT / "dist"
+
+# What every assignment shares; the master notebook's own config overrides it.
+SHARED_ASSIGN_CONFIG = {
+    "requirements": "requirements.txt",
+    "files": ["autograder"],              # students need the checks for grader.check
+    "autograder_files": ["solutions"],    # the reference goes in the zip only
+    "init_cell": True,
+    "check_all_cell": False,
+    "run_tests": True,
+    "tests": {"files": False, "ok_format": False},
+    "export_cell": {
+        "pdf": False,           # no LaTeX needed to submit
+        "force_save": False,    # no browser JavaScript needed to submit
+        "run_tests": True,
+        "instructions": "Run this cell to save your work as a zip, then upload the zip "
+                        "to Gradescope.",
+    },
+}
+
+# Pinned packages the grading image installs (otter adds otter-grader itself).
+ZIP_REQUIREMENTS = ["numpy==2.4.6", "matplotlib==3.11.2", "PyYAML==6.0.3"]
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message says which and why."""
+
+
+def assignment_names():
+    """Names of the assignments: folders of assignments/ holding a notebook of the same name."""
+    return sorted(p.parent.name for p in ASSIGNMENTS.glob("*/*.ipynb")
+                  if p.stem == p.parent.name)
+
+
+def stage(name):
+    """Copy the master notebook and what it ships into dist/.stage/<name>/; return the notebook."""
+    src = ASSIGNMENTS / name
+    stage_dir = DIST / ".stage" / name
+    if stage_dir.exists():
+        shutil.rmtree(stage_dir)
+    shutil.copytree(src, stage_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "autograder", stage_dir / "autograder", ignore=ignore)
+    shutil.copytree(ROOT / "solutions", stage_dir / "solutions", ignore=ignore)
+    with open(ROOT / "otter_config.json") as f:
+        generate = json.load(f)
+    config = {**SHARED_ASSIGN_CONFIG, "generate": generate}
+    with open(stage_dir / "assign_config.yaml", "w") as f:
+        yaml.safe_dump(config, f, sort_keys=False)
+    (stage_dir / "requirements.txt").write_text("\n".join(ZIP_REQUIREMENTS) + "\n")
+    return stage_dir / f"{name}.ipynb"
+
+
+def otter_command():
+    """The otter executable next to this Python, so the pinned version is the one used."""
+    exe = Path(sys.executable).parent / "otter"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "otter"]
+
+
+def assign(name):
+    """Run otter assign for one assignment; raise BuildError with otter's output on failure."""
+    master = stage(name)
+    result = DIST / name
+    if result.exists():
+        shutil.rmtree(result)
+    proc = subprocess.run([*otter_command(), "assign", str(master), str(result)],
+                          cwd=master.parent, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError(f"otter assign failed for {name}:\n{proc.stdout}\n{proc.stderr}")
+    paths = built_paths(name)
+    if not paths["student"].exists() or paths["zip"] is None:
+        raise BuildError(f"otter assign did not produce the expected files for {name}")
+    return paths
+
+
+def built_paths(name):
+    """The student notebook, the autograder zip and the solution notebook of a built assignment."""
+    zips = sorted(glob.glob(str(DIST / name / "autograder" / f"{name}-autograder_*.zip")))
+    return {
+        "student": DIST / name / "student" / f"{name}.ipynb",
+        "solution": DIST / name / "autograder" / f"{name}.ipynb",
+        "zip": Path(zips[-1]) if zips else None,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignments", nargs="*", help="default: every assignment")
+    parser.add_argument("--no-samples", action="store_true", help="build only")
+    args = parser.parse_args(argv)
+    names = args.assignments or assignment_names()
+    unknown = sorted(set(names) - set(assignment_names()))
+    if unknown:
+        print(f"error: no assignment named {', '.join(unknown)} in {ASSIGNMENTS}",
+              file=sys.stderr)
+        return 2
+    from autograder import fixtures  # after argument parsing: imports otter lazily
+
+    failed = False
+    for name in names:
+        print(f"== {name}: otter assign", flush=True)
+        try:
+            paths = assign(name)
+        except BuildError as e:
+            print(e, file=sys.stderr)
+            return 1
+        print(f"   student notebook: {paths['student'].relative_to(ROOT)}")
+        print(f"   autograder zip:   {paths['zip'].relative_to(ROOT)}")
+        if args.no_samples:
+            continue
+        print(f"== {name}: grading the sample submissions with the zip", flush=True)
+        rows = fixtures.grade_samples(name, paths)
+        print(fixtures.score_table(rows))
+        failed |= any(not r["as_expected"] for r in rows)
+    if failed:
+        print("error: a sample submission did not get its expected score", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

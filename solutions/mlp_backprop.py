@@ -1,0 +1,382 @@
+"""Reference solution for ``mlp-backprop``: a two-layer MLP, forward and backward by hand.
+
+The network is ``Linear1 -> f -> Linear2 -> g -> loss``::
+
+    z1    = X W1^T + b1        (n, h)
+    z2    = f(z1)              (n, h)
+    z3    = z2 W2^T + b2       (n, k)
+    y_hat = g(z3)              (n, k)
+    J     = loss(y_hat, y)     scalar, averaged over all n * k elements
+
+Parameters use PyTorch's ``nn.Linear`` (out, in) layout::
+
+    params = {"W1": (h, d), "b1": (h,), "W2": (k, h), "b2": (k,)}
+
+A batch ``X`` has shape (n, d), one sample per row. ``d`` is the input width, ``h`` the
+hidden width and ``k`` the output width. Activations are named ``"relu"``,
+``"sigmoid"`` and ``"identity"``; ReLU's derivative at 0 is taken to be 0 (as in PyTorch).
+
+Jacobian convention (used by :func:`activation_jacobian` and :func:`jacobian_shapes`):
+the Jacobian of y in R^p with respect to x in R^q is the (p, q) matrix with entries
+dy_i / dx_j. A scalar loss therefore has a (1, k) Jacobian with respect to y_hat.
+"""
+
+import numpy as np
+
+ACTIVATIONS = ("relu", "sigmoid", "identity")
+
+# --------------------------------------------------------------------------------------
+# 1.2(a) The five steps of one training iteration
+# --------------------------------------------------------------------------------------
+
+training_step_order = ["forward", "loss", "zero_grad", "backward", "step"]
+"""The canonical order of one training step, as in a PyTorch loop::
+
+    y_hat = model(x)          # forward
+    J = criterion(y_hat, y)   # loss
+    optimizer.zero_grad()     # zero_grad
+    J.backward()              # backward
+    optimizer.step()          # step:  W <- W - eta dJ/dW
+"""
+
+
+def is_valid_training_step_order(order):
+    """Whether ``order`` is a valid ordering of one training step.
+
+    Inputs:
+    - order: sequence of step names (strings)
+
+    Returns True iff ``order`` contains each of the five names of
+    :data:`training_step_order` exactly once (nothing else), with
+    forward < loss < backward < step, and zero_grad anywhere before backward
+    (before forward, between forward and loss, or between loss and backward: the
+    gradients only have to be cleared before ``backward`` accumulates into them).
+    Returns False otherwise, including for missing, repeated or unknown names.
+    """
+    try:
+        order = list(order)
+    except TypeError:
+        return False
+    if any(not isinstance(s, str) for s in order):
+        return False
+    if len(order) != len(training_step_order) or set(order) != set(training_step_order):
+        return False
+    pos = {name: i for i, name in enumerate(order)}
+    return (pos["forward"] < pos["loss"] < pos["backward"] < pos["step"]
+            and pos["zero_grad"] < pos["backward"])
+
+
+# --------------------------------------------------------------------------------------
+# 1.2(b) Layer table
+# --------------------------------------------------------------------------------------
+
+def layer_table(d, h, k):
+    """Input and output shape of each layer for ONE sample.
+
+    Inputs:
+    - d, h, k: input, hidden and output widths (ints)
+
+    Returns a list of 5 tuples ``(layer_name, input_shape, output_shape)``, shapes as
+    numpy-style tuples, in forward order::
+
+        [("Linear1", (d,), (h,)),    # z1 = W1 x + b1
+         ("f",       (h,), (h,)),    # z2 = f(z1), element-wise
+         ("Linear2", (h,), (k,)),    # z3 = W2 z2 + b2
+         ("g",       (k,), (k,)),    # y_hat = g(z3), element-wise
+         ("Loss",    (k,), ())]      # J = loss(y_hat, y), a scalar
+
+    The Loss row's input shape is that of y_hat (the target y has the same shape).
+    """
+    d, h, k = int(d), int(h), int(k)
+    return [
+        ("Linear1", (d,), (h,)),
+        ("f", (h,), (h,)),
+        ("Linear2", (h,), (k,)),
+        ("g", (k,), (k,)),
+        ("Loss", (k,), ()),
+    ]
+
+
+# --------------------------------------------------------------------------------------
+# Activations
+# --------------------------------------------------------------------------------------
+
+def _check_activation(name):
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
+
+
+def _sigmoid(z):
+    # sigma(z) = 1 / (1 + e^{-z}) for z >= 0 and e^{z} / (1 + e^{z}) for z < 0: both
+    # written with e = exp(-|z|) <= 1, so nothing overflows; exp(-1000) underflowing
+    # to 0 is harmless and gives the correctly rounded result.
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def activation(z, name):
+    """Element-wise activation.
+
+    Inputs:
+    - z: array of any shape
+    - name: "relu" (max(z, 0)), "sigmoid" (1 / (1 + exp(-z))) or "identity" (z)
+
+    Returns an array shaped like ``z`` (float64). Sigmoid is numerically stable: no
+    overflow warning and an exact 0 or 1 at |z| = 1000.
+    """
+    _check_activation(name)
+    z = np.asarray(z, dtype=np.float64)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "sigmoid":
+        return _sigmoid(z)
+    return z.copy()
+
+
+def activation_prime(z, name):
+    """Element-wise derivative of an activation.
+
+    Inputs:
+    - z: array of any shape
+    - name: as in :func:`activation`
+
+    Returns an array shaped like ``z``:
+    - relu:     1 if z > 0 else 0  (0 at z = 0 exactly, as in PyTorch)
+    - sigmoid:  sigma(z) (1 - sigma(z))  (= e^{-z} / (1 + e^{-z})^2, without overflow)
+    - identity: 1
+    """
+    _check_activation(name)
+    z = np.asarray(z, dtype=np.float64)
+    if name == "relu":
+        return (z > 0).astype(np.float64)
+    if name == "sigmoid":
+        s = _sigmoid(z)
+        return s * (1.0 - s)
+    return np.ones_like(z)
+
+
+def activation_jacobian(z, name):
+    """Jacobian of an element-wise activation at one sample.
+
+    Inputs:
+    - z: array of shape (m,)
+    - name: as in :func:`activation`
+
+    Returns the (m, m) matrix with entries d a(z)_i / d z_j, which is diagonal:
+    diag(activation_prime(z, name)), since a(z)_i depends on z_i only.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if z.ndim != 1:
+        raise ValueError(f"activation_jacobian expects one sample of shape (m,), got {z.shape}")
+    return np.diag(activation_prime(z, name))
+
+
+# --------------------------------------------------------------------------------------
+# Losses (mean over every element, like nn.MSELoss() and nn.BCELoss())
+# --------------------------------------------------------------------------------------
+
+def mse_loss(y_hat, y):
+    """Mean squared error over every element, like ``torch.nn.MSELoss()``.
+
+    Inputs:
+    - y_hat: predictions, shape (n, k) (or any shape)
+    - y: targets, same shape as y_hat
+
+    Returns a tuple of:
+    - J: float, J = (1 / N) sum_i (y_hat_i - y_i)^2 with N = y_hat.size (= n k)
+    - dJ_dyhat: shape of y_hat, dJ/dy_hat_i = 2 (y_hat_i - y_i) / N.
+      For one sample (n = 1) this is 2 (y_hat_i - y_i) / k.
+    """
+    y_hat = np.asarray(y_hat, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if y_hat.shape != y.shape:
+        raise ValueError(f"y_hat shape {y_hat.shape} != y shape {y.shape}")
+    diff = y_hat - y
+    return float(np.mean(diff ** 2)), 2.0 * diff / y_hat.size
+
+
+BCE_EPS = 1e-12
+"""Predictions are clipped to [BCE_EPS, 1 - BCE_EPS] inside :func:`bce_loss`."""
+
+
+def bce_loss(y_hat, y):
+    """Binary cross-entropy over every element, like ``torch.nn.BCELoss()``.
+
+    Inputs:
+    - y_hat: predicted probabilities in [0, 1], shape (n, k) (or any shape)
+    - y: targets in [0, 1] (usually 0 or 1), same shape as y_hat
+
+    Returns a tuple of:
+    - J: float, J = -(1 / N) sum_i [y_i log y_hat_i + (1 - y_i) log(1 - y_hat_i)],
+      N = y_hat.size (= n k)
+    - dJ_dyhat: shape of y_hat,
+      dJ/dy_hat_i = -(1 / N) (y_i / y_hat_i - (1 - y_i) / (1 - y_hat_i))
+                  = (y_hat_i - y_i) / (N y_hat_i (1 - y_hat_i)).
+      For one sample (n = 1) the factor is 1 / k, as in the handout; for a batch it
+      is 1 / (n k).
+
+    Stability: y_hat is first clipped to p = clip(y_hat, eps, 1 - eps), eps = 1e-12
+    (:data:`BCE_EPS`), and J and dJ/dy_hat are the formulas above evaluated at p. So
+    y_hat = 0 or 1 exactly gives finite values and no floating-point warnings (each log
+    term is >= log(eps) ~ -27.6, each derivative entry at most ~1e12 / N in size).
+    Away from the clip region the results are exact; the derivative is that of the
+    unclipped formula (it does not vanish where y_hat is clipped).
+    """
+    y_hat = np.asarray(y_hat, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if y_hat.shape != y.shape:
+        raise ValueError(f"y_hat shape {y_hat.shape} != y shape {y.shape}")
+    p = np.clip(y_hat, BCE_EPS, 1.0 - BCE_EPS)
+    n_el = y_hat.size
+    J = -np.mean(y * np.log(p) + (1.0 - y) * np.log1p(-p))
+    dJ = -(y / p - (1.0 - y) / (1.0 - p)) / n_el
+    return float(J), dJ
+
+
+LOSSES = {"mse": mse_loss, "bce": bce_loss}
+
+
+# --------------------------------------------------------------------------------------
+# Forward and backward
+# --------------------------------------------------------------------------------------
+
+def mlp_forward(X, params, f, g):
+    """Forward pass of Linear1 -> f -> Linear2 -> g.
+
+    Inputs:
+    - X: inputs, shape (n, d), one sample per row
+    - params: dict with "W1" (h, d), "b1" (h,), "W2" (k, h), "b2" (k,)
+    - f, g: activation names (see :func:`activation`)
+
+    Returns a tuple of:
+    - y_hat: shape (n, k)
+    - cache: dict with "X" (n, d), "z1" (n, h), "z2" (n, h), "z3" (n, k),
+      "y_hat" (n, k), and the activation names "f", "g"
+
+    z1 = X W1^T + b1, z2 = f(z1), z3 = z2 W2^T + b2, y_hat = g(z3).
+    (A single sample X of shape (d,) also works and gives 1-D results.)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    W1, b1, W2, b2 = (np.asarray(params[key], dtype=np.float64) for key in ("W1", "b1", "W2", "b2"))
+    z1 = X @ W1.T + b1
+    z2 = activation(z1, f)
+    z3 = z2 @ W2.T + b2
+    y_hat = activation(z3, g)
+    cache = {"X": X, "z1": z1, "z2": z2, "z3": z3, "y_hat": y_hat, "f": f, "g": g}
+    return y_hat, cache
+
+
+def mlp_backward(dJ_dyhat, cache, params, f, g):
+    """Backward pass: gradients of the scalar loss J with respect to every parameter.
+
+    Inputs:
+    - dJ_dyhat: upstream gradient dJ/dy_hat, shape (n, k) (from :func:`mse_loss` or
+      :func:`bce_loss`, so it already carries the 1 / (n k) of the mean)
+    - cache: from :func:`mlp_forward`
+    - params: dict with "W1" (h, d), "b1" (h,), "W2" (k, h), "b2" (k,)
+    - f, g: the activation names used in the forward pass
+
+    Returns a dict of gradients, each shaped like its parameter:
+    - "dW1" (h, d), "db1" (h,), "dW2" (k, h), "db2" (k,)
+
+    With row-per-sample batches (the sums run over the n samples):
+        dJ/dz3 = dJ/dy_hat * g'(z3)          (n, k)  element-wise
+        dJ/dW2 = (dJ/dz3)^T z2               (k, h)
+        dJ/db2 = sum_rows dJ/dz3             (k,)
+        dJ/dz2 = dJ/dz3 W2                   (n, h)
+        dJ/dz1 = dJ/dz2 * f'(z1)             (n, h)  element-wise
+        dJ/dW1 = (dJ/dz1)^T X                (h, d)
+        dJ/db1 = sum_rows dJ/dz1             (h,)
+    For one sample these are the Jacobian chain dJ/dW2 = (dJ/dy_hat dy_hat/dz3)^T z2^T,
+    dJ/dW1 = (dJ/dy_hat dy_hat/dz3 W2 dz2/dz1)^T x^T (outer products, (out, in) layout).
+    """
+    W2 = np.asarray(params["W2"], dtype=np.float64)
+    h, d = np.shape(params["W1"])
+    k = W2.shape[0]
+    X = np.asarray(cache["X"], dtype=np.float64).reshape(-1, d)
+    z1 = np.asarray(cache["z1"], dtype=np.float64).reshape(-1, h)
+    z2 = np.asarray(cache["z2"], dtype=np.float64).reshape(-1, h)
+    z3 = np.asarray(cache["z3"], dtype=np.float64).reshape(-1, k)
+    dyhat = np.asarray(dJ_dyhat, dtype=np.float64).reshape(-1, k)
+
+    dz3 = dyhat * activation_prime(z3, g)
+    dW2 = dz3.T @ z2
+    db2 = dz3.sum(axis=0)
+    dz2 = dz3 @ W2
+    dz1 = dz2 * activation_prime(z1, f)
+    dW1 = dz1.T @ X
+    db1 = dz1.sum(axis=0)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def mlp_loss_and_grads(X, y, params, f, g, loss="mse"):
+    """Forward, loss and backward in one call.
+
+    Inputs:
+    - X: (n, d); y: targets (n, k); params, f, g: as in :func:`mlp_forward`
+    - loss: "mse" or "bce"
+
+    Returns a tuple (J, grads): J a float, grads as from :func:`mlp_backward`.
+    """
+    y_hat, cache = mlp_forward(X, params, f, g)
+    J, dJ_dyhat = LOSSES[loss](y_hat, y)
+    return J, mlp_backward(dJ_dyhat, cache, params, f, g)
+
+
+# --------------------------------------------------------------------------------------
+# 1.2(d) Jacobian shapes
+# --------------------------------------------------------------------------------------
+
+def jacobian_shapes(d, k, h):
+    """Shapes of the three local Jacobians for ONE sample (note the argument order).
+
+    Inputs:
+    - d: input width (unused by these three shapes; kept for the question's signature)
+    - k: output width
+    - h: hidden width
+
+    Returns a dict of tuples, using the module's Jacobian convention ((p, q) for
+    dy/dx with y in R^p, x in R^q):
+    - "dz2_dz1":  (h, h)  z1, z2 are hidden activations in R^h. (The handout's
+      "assume z1 in R^d" uses d for the hidden width; with d the input width, z1 is
+      in R^h, not R^d.)
+    - "dyhat_dz3": (k, k)
+    - "dl_dyhat": (1, k)  the Jacobian of the scalar loss, a row vector. (As a
+      gradient it would be (k,); this module uses the Jacobian form throughout.)
+    """
+    del d
+    k, h = int(k), int(h)
+    return {"dz2_dz1": (h, h), "dyhat_dz3": (k, k), "dl_dyhat": (1, k)}
+
+
+# --------------------------------------------------------------------------------------
+# 1.3 Classification: which terms change
+# --------------------------------------------------------------------------------------
+
+CHANGEABLE_TERMS = [
+    "z2",         # f(z1)
+    "z3",         # W2 z2 + b2
+    "y_hat",      # g(z3)
+    "loss",       # l(y_hat, y)
+    "dl_dyhat",   # dl/dy_hat as a function of (y_hat, y)
+    "dyhat_dz3",  # g'(z3) on the diagonal
+    "dz2_dz1",    # f'(z1) on the diagonal
+    "dz3_dW2",    # z2 (dz3_i/dW2_ij = z2_j)
+    "dz1_dW1",    # x  (dz1_i/dW1_ij = x_j)
+    "dl_dW2",     # (dl/dz3)^T z2^T
+]
+"""The terms a student may name in 1.3(a)/(b)."""
+
+# What "changes" means: a term changes iff its defining formula, as a function of its
+# own immediate inputs, is different. E.g. z3 = W2 z2 + b2 is the same function of
+# (W2, z2, b2) in both tasks; its *value* differs only because z2 does. Likewise
+# dl/dW2 = (dl/dz3)^T z2^T, dz3/dW2 (= z2) and the MSE loss and its derivative
+# 2 (y_hat - y) / k are unchanged functions of their inputs. Only the two activations
+# change, so exactly the activations and their Jacobians change:
+#   regression (f = relu, g = identity, MSE) -> classification (f = g = sigmoid, MSE):
+changed_terms = frozenset({"z2", "y_hat", "dz2_dz1", "dyhat_dz3"})
+
+# classification with MSE -> classification with BCE (1.3(b)): only the loss
+# function and hence its derivative dl/dy_hat change.
+changed_terms_bce = frozenset({"loss", "dl_dyhat"})

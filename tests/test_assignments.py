@@ -1,0 +1,122 @@
+"""Do the built assignments grade as they should, through the real zip and `otter run`?
+
+For every assignment: the build produces otter's layout under dist/<name>/, the student
+notebook holds no solution, hidden test or answer and runs top to bottom in a fresh
+kernel, and every fixture submission in tests/fixtures/<name>.yaml gets its exact
+expected score and feedback.
+"""
+
+import json
+import re
+import zipfile
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+
+from autograder import build, fixtures
+
+ASSIGNMENTS = build.assignment_names()
+CATALOGUES = {a: fixtures.load_catalogue(a) for a in ASSIGNMENTS
+              if (fixtures.FIXTURES / f"{a}.yaml").exists()}
+
+
+@pytest.fixture(scope="module")
+def graded(built):
+    """Grade all fixtures of an assignment once, in parallel, on first use; get(name, fixture)."""
+    rows = {}
+
+    def get(name, fixture):
+        if (name, fixture) not in rows:
+            for row in fixtures.grade_fixtures(name, built(name)):
+                rows[(name, row["name"])] = row
+        return rows[(name, fixture)]
+
+    return get
+
+
+def test_every_assignment_has_a_fixture_catalogue():
+    """Is there a fixture catalogue for each assignment in assignments/?"""
+    assert ASSIGNMENTS and sorted(CATALOGUES) == ASSIGNMENTS
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_build_produces_otter_layout(built, name):
+    """Does the build give dist/<name>/student/<name>.ipynb and the autograder zip?"""
+    paths = built(name)
+    assert paths["student"] == build.DIST / name / "student" / f"{name}.ipynb"
+    assert paths["student"].exists()
+    assert re.fullmatch(rf"{re.escape(name)}-autograder_[0-9_T]+\.zip", paths["zip"].name)
+    assert paths["zip"].parent == build.DIST / name / "autograder"
+    with zipfile.ZipFile(paths["zip"]) as zf:
+        names = zf.namelist()
+    assert "otter_config.json" in names and any(n.startswith("tests/q") for n in names)
+    assert any(n.startswith("files/solutions/") for n in names)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_zip_uses_the_shared_otter_config(built, name):
+    """Does the zip's otter_config.json carry every setting of the top-level otter_config.json?"""
+    shared = json.loads((build.ROOT / "otter_config.json").read_text())
+    with zipfile.ZipFile(built(name)["zip"]) as zf:
+        config = json.loads(zf.read("otter_config.json"))
+    assert {k: config.get(k) for k in shared} == shared
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_student_notebook_holds_no_solution_hidden_test_or_answer(built, name):
+    """Is the student distribution free of solution code, hidden tests and answer values?"""
+    paths = built(name)
+    student_dir = paths["student"].parent
+    assert not (student_dir / "solutions").exists()
+    text = paths["student"].read_text()
+    for marker in ["BEGIN SOLUTION", "# SOLUTION", "hidden=True", "import solutions",
+                   "solutions.", "# BEGIN TESTS", "# BEGIN QUESTION"]:
+        assert marker not in text, marker
+    nb = nbformat.read(paths["student"], as_version=4)
+    solution = nbformat.read(paths["solution"], as_version=4)
+    student_code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    # every line a solution cell adds is gone from the student's copy
+    sol_lines = {line.strip() for c in solution.cells if c.cell_type == "code"
+                 for line in c.source.splitlines()}
+    stu_lines = {line.strip() for line in student_code.splitlines()}
+    added = [ln for ln in stu_lines - sol_lines if ln and not ln.startswith("#")]
+    assert all("..." in ln or "grader" in ln for ln in added), added
+    # no reference answer value is printed in the notebook or its public tests
+    ref = __import__(f"solutions.{name.replace('-', '_')}", fromlist=["x"])
+    for var, value in vars(ref).items():
+        if var.isidentifier() and not var.startswith(("_", "Q")) and isinstance(value, np.ndarray) \
+                and value.dtype.kind == "f" and value.size <= 16:
+            for v in value.reshape(-1):
+                if abs(v) > 1e-9 and v not in (0.5, 1.0, 2.0, 0.25):
+                    assert f"{v:.4g}" not in text, (var, v)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_student_notebook_runs_top_to_bottom(built, name, tmp_path):
+    """Does the blank student notebook run in a fresh kernel without raising?"""
+    paths = built(name)
+    nb = nbformat.read(paths["student"], as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(paths["student"].parent)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert not errors, errors[0]
+
+
+@pytest.mark.parametrize("name, fixture",
+                         [(a, f) for a, cat in CATALOGUES.items() for f in cat])
+def test_fixture_gets_its_expected_score(graded, name, fixture):
+    """Does this fixture submission get exactly its expected points and feedback?"""
+    row = graded(name, fixture)
+    assert row["as_expected"], "\n".join(row["problems"])
+
+
+@pytest.mark.parametrize("name", list(CATALOGUES))
+def test_solution_scores_full_and_blank_scores_zero(graded, name):
+    """Does the solution get every point, and the blank notebook none, on every question?"""
+    solution, blank = graded(name, "solution"), graded(name, "blank")
+    assert solution["total"] == solution["possible"] > 0
+    assert set(blank["scores"]) == set(solution["scores"])
+    assert all(v == 0 for v in blank["scores"].values())

@@ -1,0 +1,75 @@
+"""An otter plugin that moves grading out of the student's kernel.
+
+Named in ``otter_config.json`` as ``autograder.otter_plugin.TrustedGrading``, with optional
+limits (see :data:`autograder.sandbox.DEFAULT_LIMITS`). Otter stays the engine: it builds
+the zip, resolves the submission, writes results.json. The plugin changes what is graded:
+
+- ``before_grading``: everything in the submission folder except the notebook is deleted
+  (files shipped in a zip, ``.OTTER_LOG``, a ``tests`` folder, a fake ``numpy`` or ``otter``),
+  so otter never loads the log. The notebook is then graded by :func:`autograder.trusted.grade`
+  against the zip's own copy of the tests, in a sandboxed kernel.
+- ``before_execution``: otter is handed an empty notebook, so no student code runs in
+  otter's own kernel.
+- ``after_grading``: otter's (empty) results are replaced by the trusted ones.
+
+If anything in the plugin fails, every question gets 0 with a message saying the
+submission could not be graded, and results.json is still written.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+from otter.plugins import AbstractOtterPlugin
+
+from autograder import trusted
+
+
+class TrustedGrading(AbstractOtterPlugin):
+    """Grade in a sandboxed kernel, with verdicts computed in the grading process."""
+
+    def __init__(self, submission_path, submission_metadata, plugin_config):
+        super().__init__(submission_path, submission_metadata, plugin_config)
+        self.trusted_results = None
+        self.notes = []
+
+    def _source_tests(self):
+        # the submission lives in <autograder>/submission/; the zip's files in <autograder>/source/
+        return Path(self.submission_path).resolve().parent.parent / "source" / "tests"
+
+    def _clean_submission_dir(self):
+        keep = Path(self.submission_path).resolve()
+        for entry in keep.parent.iterdir():
+            if entry.resolve() == keep:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+    def before_grading(self, config):
+        config.grade_from_log = False
+        self._clean_submission_dir()
+        limits = {k: v for k, v in (self.plugin_config or {}).items()}
+        try:
+            self.trusted_results, self.notes = trusted.grade(
+                self.submission_path, str(self._source_tests()), limits)
+        except Exception as e:  # grading itself failed: say so, score 0, results still written
+            self.notes = [f"This submission could not be graded ({type(e).__name__}: {e}). "
+                          "Check that it is the assignment's notebook, then resubmit or "
+                          "contact the course staff."]
+            self.trusted_results = trusted.failed_results(str(self._source_tests()),
+                                                          self.notes[0])
+
+    def before_execution(self, submission):
+        return nbformat.v4.new_notebook()
+
+    def after_grading(self, results):
+        results.results = self.trusted_results.results
+        results._catastrophic_error = None
+        if self.notes:
+            results.set_output("\n".join(self.notes))
+
+    def generate_report(self):
+        return "\n".join(self.notes)

@@ -1,0 +1,83 @@
+"""Grade a notebook with every verdict computed outside the student's kernel.
+
+:func:`grade` runs the notebook in a :class:`~autograder.sandbox.Sandbox`, then runs each
+test case of otter's exception-format test files *here*, in the grading process, against a
+:class:`~autograder.sandbox.RemoteEnvironment`: the student's values arrive as plain data
+and the student's functions are called with the test's own inputs through the kernel. The
+result is an ordinary otter ``GradingResults``, so otter writes results.json as usual.
+
+Feedback for a hidden test is the grading core's diagnosis (an ``AnswerError`` message) or
+a short description of what went wrong; it never includes the test's source, a traceback
+from it, or a reference value.
+"""
+
+import glob
+import os
+
+from otter.test_files import GradingResults
+from otter.test_files.abstract_test import TestCaseResult
+from otter.test_files.exception_test import ExceptionTestFile
+
+from autograder.checks import AnswerError
+from autograder.sandbox import RemoteEnvironment, Sandbox, StudentError
+
+PASSED = "✅ Test case passed"
+FAILED = "❌ Test case failed"
+
+
+def _failure_message(exc, hidden):
+    """Student-facing text for a failed test case."""
+    if isinstance(exc, AnswerError):
+        return f"{FAILED}\n{exc}"
+    if isinstance(exc, StudentError):
+        return f"{FAILED}\nYour code raised {exc.error}: {exc.message}"
+    if hidden:
+        return (f"{FAILED}\nYour answer could not be checked ({type(exc).__name__}): look at "
+                "its type and shape against what the question asks for.")
+    return f"{FAILED}\n{type(exc).__name__}: {exc}"
+
+
+def run_test_file(path, env):
+    """Run one otter exception-format test file against ``env``; return the TestFile."""
+    test_file = ExceptionTestFile.from_file(path)
+    results = []
+    for tc in test_file.test_cases:
+        try:
+            tc.body.call_func(env)
+            results.append(TestCaseResult(test_case=tc, message=PASSED, passed=True))
+        except Exception as e:  # a verdict; the message says why
+            results.append(TestCaseResult(test_case=tc, message=_failure_message(e, tc.hidden),
+                                          passed=False))
+    test_file.test_case_results = results
+    return test_file
+
+
+def grade(notebook_path, tests_dir, limits=None):
+    """Grade a notebook against the test files in ``tests_dir``; return (GradingResults, notes).
+
+    ``notes`` are messages about the run a student should see (cells stopped by the time
+    limit, output cut, the kernel restarted).
+    """
+    paths = sorted(glob.glob(os.path.join(tests_dir, "*.py")))
+    with Sandbox(notebook_path, limits) as sandbox:
+        reports = sandbox.run_notebook()
+        env = RemoteEnvironment(sandbox)
+        test_files = [run_test_file(p, env) for p in paths]
+        notes = list(sandbox.messages)
+    for r in reports:
+        if r["dropped"]:
+            notes.append(f"Code cell {r['cell']} printed too much: {r['dropped']} characters "
+                         "of its output were dropped.")
+    return GradingResults(test_files), notes
+
+
+def failed_results(tests_dir, message):
+    """Results giving every test case of every question 0 points, all with ``message``."""
+    test_files = []
+    for path in sorted(glob.glob(os.path.join(tests_dir, "*.py"))):
+        test_file = ExceptionTestFile.from_file(path)
+        test_file.test_case_results = [
+            TestCaseResult(test_case=tc, message=f"{FAILED}\n{message}", passed=False)
+            for tc in test_file.test_cases]
+        test_files.append(test_file)
+    return GradingResults(test_files)

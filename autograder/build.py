@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -36,7 +37,9 @@ DIST = ROOT / "dist"
 SHARED_ASSIGN_CONFIG = {
     "requirements": "requirements.txt",
     "files": ["autograder"],              # students need the checks for grader.check
-    "autograder_files": ["solutions"],    # the reference goes in the zip only
+    # the reference goes in the zip only, and a pyproject.toml that installs autograder/
+    # (never solutions/) into the grading image, so that otter can load the plugin
+    "autograder_files": ["solutions", "pyproject.toml"],
     "init_cell": True,
     "check_all_cell": False,
     "run_tests": True,
@@ -51,7 +54,8 @@ SHARED_ASSIGN_CONFIG = {
 }
 
 # Pinned packages the grading image installs (otter adds otter-grader itself).
-ZIP_REQUIREMENTS = ["numpy==2.4.6", "matplotlib==3.11.2", "PyYAML==6.0.3"]
+ZIP_REQUIREMENTS = ["numpy==2.4.6", "matplotlib==3.11.2", "PyYAML==6.0.3",
+                    "backprop-grading @ file:///autograder/source/files"]
 
 
 class BuildError(RuntimeError):
@@ -74,6 +78,7 @@ def stage(name):
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "autograder", stage_dir / "autograder", ignore=ignore)
     shutil.copytree(ROOT / "solutions", stage_dir / "solutions", ignore=ignore)
+    shutil.copyfile(ROOT / "pyproject.toml", stage_dir / "pyproject.toml")
     with open(ROOT / "otter_config.json") as f:
         generate = json.load(f)
     config = {**SHARED_ASSIGN_CONFIG, "generate": generate}
@@ -90,7 +95,13 @@ def otter_command():
 
 
 def assign(name):
-    """Run otter assign for one assignment; raise BuildError with otter's output on failure."""
+    """Run otter assign for one assignment; raise BuildError with otter's output on failure.
+
+    dist/ is made private (mode 700): it holds the zips, with the hidden tests and the
+    reference, and a kernel grading locally runs as another user who must not read them.
+    """
+    DIST.mkdir(exist_ok=True)
+    os.chmod(DIST, 0o700)
     master = stage(name)
     result = DIST / name
     if result.exists():
@@ -102,7 +113,23 @@ def assign(name):
     paths = built_paths(name)
     if not paths["student"].exists() or paths["zip"] is None:
         raise BuildError(f"otter assign did not produce the expected files for {name}")
+    use_our_entry_point(paths["zip"])
     return paths
+
+
+def use_our_entry_point(zip_path):
+    """Replace otter's run_otter.py in the zip with autograder/gradescope_run.py.
+
+    Ours calls otter's autograder the same way and guarantees a results.json.
+    """
+    entry = (ROOT / "autograder" / "gradescope_run.py").read_bytes()
+    with zipfile.ZipFile(zip_path) as zf:
+        entries = [(info, zf.read(info)) for info in zf.infolist()]
+    if "run_otter.py" not in [info.filename for info, _ in entries]:
+        raise BuildError(f"{zip_path.name} has no run_otter.py to replace")
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in entries:
+            zf.writestr(info, entry if info.filename == "run_otter.py" else data)
 
 
 def built_paths(name):

@@ -31,7 +31,8 @@ class AnswerError(AssertionError):
 # --------------------------------------------------------------------------------------
 
 def _describe(value):
-    return type(value).__name__
+    """The type of a student's value, by name (for a value from the sandbox, its own type)."""
+    return getattr(value, "_student_type", None) or type(value).__name__
 
 
 def as_float_array(value, name):
@@ -283,6 +284,13 @@ def unpack(value, count, name):
     return tuple(value)
 
 
+def _error_text(e):
+    """'TypeError: message' for an exception, also one reported from the sandboxed kernel."""
+    error = getattr(e, "error", None) or type(e).__name__
+    message = getattr(e, "message", None)
+    return f"{error}: {message if message is not None else e}"
+
+
 def call(function, *args, name=None):
     """Call a student's function; an exception it raises becomes an AnswerError naming it."""
     name = name or getattr(function, "__name__", "your function")
@@ -292,7 +300,7 @@ def call(function, *args, name=None):
     except AnswerError:
         raise
     except Exception as e:  # the student's code failed: say how, without a test traceback
-        raise AnswerError(f"{name} raised {type(e).__name__}: {e}") from None
+        raise AnswerError(f"{name} raised {_error_text(e)}") from None
 
 
 def call_recording_warnings(function, *args, name=None):
@@ -310,7 +318,7 @@ def call_recording_warnings(function, *args, name=None):
         except AnswerError:
             raise
         except Exception as e:
-            raise AnswerError(f"{name} raised {type(e).__name__}: {e}") from None
+            raise AnswerError(f"{name} raised {_error_text(e)}") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = call(function, *args, name=name)

@@ -34,13 +34,41 @@ def load_catalogue(name):
         return yaml.safe_load(f)["fixtures"]
 
 
+def _malicious_pickle(marker):
+    """A pickle that, if anyone loads it, creates the file ``marker`` (and nothing else)."""
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (marker, "w"))
+
+    return pickle.dumps(Payload())
+
+
 def build_submission(spec, paths, dest):
-    """Write the submission a fixture spec describes to ``dest``; return its path."""
+    """Write the submission a fixture spec describes to ``dest``; return its path.
+
+    ``zip_with`` ({path in the zip: text}) makes a zip holding the notebook and those files;
+    ``pickle_marker`` adds a ``.OTTER_LOG`` that would create that file if unpickled.
+    """
     dest = Path(dest)
     if "raw" in spec:
         dest = dest.with_suffix(spec.get("suffix", ".ipynb"))
         dest.write_text(spec["raw"])
         return dest
+    if "zip_with" in spec or "pickle_marker" in spec:
+        import zipfile
+        nb_path = build_submission({k: v for k, v in spec.items()
+                                    if k not in ("zip_with", "pickle_marker")}, paths, dest)
+        zip_path = dest.with_suffix(".zip")
+        with zipfile.ZipFile(zip_path, "w") as zf:
+            zf.write(nb_path, nb_path.name)
+            for name, text in (spec.get("zip_with") or {}).items():
+                zf.writestr(name, text)
+            if "pickle_marker" in spec:
+                zf.writestr(".OTTER_LOG", _malicious_pickle(spec["pickle_marker"]))
+        nb_path.unlink()
+        return zip_path
     nb = nbformat.read(paths[spec.get("base", "solution")], as_version=4)
     for edit in spec.get("edits", []):
         hits = [c for c in nb.cells if c.cell_type == "code" and edit["find"] in c.source]
@@ -69,6 +97,77 @@ def otter_run(zip_path, submission, out_dir, timeout=600):
         return json.load(f), proc.stdout + proc.stderr
 
 
+def gradescope_run(zip_path, submission, work, timeout=900):
+    """Grade as Gradescope does: the zip's run_otter.py in a copy of /autograder's layout.
+
+    Returns (results.json as a dict, output). The submission is unpacked into submission/
+    if it is a zip, as Gradescope does with an uploaded zip.
+    """
+    import shutil
+    import zipfile
+    ag = Path(work) / "autograder"
+    for sub in ("source", "submission", "results"):
+        (ag / sub).mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(ag / "source")
+    (ag / "submission_metadata.json").write_text("{}")
+    if Path(submission).suffix == ".zip":
+        with zipfile.ZipFile(submission) as zf:
+            zf.extractall(ag / "submission")
+    else:
+        shutil.copy(submission, ag / "submission")
+    env = {**os.environ, "BACKPROP_AUTOGRADER_DIR": str(ag)}
+    proc = subprocess.run([sys.executable, str(ag / "source" / "run_otter.py")], env=env,
+                          capture_output=True, text=True, timeout=timeout, cwd=work)
+    results = ag / "results" / "results.json"
+    if not results.exists():
+        raise RuntimeError(f"run_otter.py wrote no results.json:\n{proc.stdout[-3000:]}\n"
+                           f"{proc.stderr[-3000:]}")
+    with open(results) as f:
+        return json.load(f), proc.stdout + proc.stderr
+
+
+def leak_needles(zip_path):
+    """Text that must never reach a student: hidden test source lines and reference values.
+
+    From the zip itself: each line of a hidden test case longer than 24 characters, and
+    the solution notebook's reference module values at 4 significant figures (those with
+    at least 3 significant digits, so that 0.25 or 1.0 do not count).
+    """
+    import zipfile
+    needles = set()
+    with zipfile.ZipFile(zip_path) as zf:
+        for name in zf.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                text = zf.read(name).decode()
+                for block in text.split("@test_case(")[1:]:
+                    if block.startswith("points=") and "hidden=True" in block.split("\n")[0]:
+                        for line in block.split("\n")[1:]:
+                            if len(line.strip()) > 24 and not line.strip().startswith(
+                                    ("from autograder", "import ", '"""')):
+                                needles.add(line.strip())
+    return sorted(needles)
+
+
+def reference_value_needles(module_name):
+    """The reference module's first docstring line and its arrays at 4 significant figures."""
+    import importlib
+
+    import numpy as np
+    if str(ROOT) not in sys.path:  # solutions/ is never installed: it is read from the repo
+        sys.path.insert(0, str(ROOT))
+    module = importlib.import_module(f"solutions.{module_name.replace('-', '_')}")
+    needles = {line.strip() for line in (module.__doc__ or "").splitlines()[:1] if line.strip()}
+    for var, value in vars(module).items():
+        if var.startswith("_") or not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            continue
+        for v in value.reshape(-1)[:64]:
+            text = f"{v:.4g}"
+            if len(text.lstrip("-0.").replace(".", "")) >= 3:
+                needles.add(text)
+    return sorted(needles)
+
+
 def question_scores(results):
     """Points per question from a results.json dict (the 'Public Tests' summary is skipped)."""
     return {t["name"]: t["score"] for t in results["tests"] if "score" in t}
@@ -79,8 +178,12 @@ def question_outputs(results):
     return {t["name"]: t.get("output", "") for t in results["tests"]}
 
 
-def compare(spec, results, full):
-    """Differences between a graded submission and its expectation (empty if as expected)."""
+def compare(spec, results, full, hidden=()):
+    """Differences between a graded submission and its expectation (empty if as expected).
+
+    Also a difference: any of ``hidden`` (hidden test text, reference values) appearing
+    anywhere in results.json.
+    """
     expect = spec.get("expect", {})
     want = {q: expect.get("scores", {}).get(q, pts) for q, pts in full.items()}
     got = question_scores(results)
@@ -92,6 +195,11 @@ def compare(spec, results, full):
             if needle not in outputs.get(q, ""):
                 problems.append(f"{q}: feedback lacks {needle!r}; it says: "
                                 f"{outputs.get(q, '')[:600]!r}")
+    for needle in expect.get("output", []):
+        if needle not in results.get("output", ""):
+            problems.append(f"results lack the note {needle!r}: {results.get('output', '')!r}")
+    text = json.dumps(results, ensure_ascii=False)
+    problems += [f"results.json shows hidden text: {n!r}" for n in hidden if n in text]
     return problems
 
 
@@ -106,27 +214,50 @@ def grade_fixtures(name, paths, names=None, jobs=None):
     work = Path(tempfile.mkdtemp(prefix=f"fixtures-{name}-"))
 
     def grade(fixture):
+        import time
+        spec = catalogue[fixture]
         d = work / fixture
         d.mkdir()
-        sub = build_submission(catalogue[fixture], paths, d / f"{name}.ipynb")
+        sub = build_submission(spec, paths, d / f"{name}.ipynb")
         out = d / "out"
         out.mkdir()
-        results, log = otter_run(paths["zip"], sub, out)
-        return fixture, results, log
+        start = time.monotonic()
+        if spec.get("via") == "gradescope":
+            results, log = gradescope_run(paths["zip"], sub, d)
+            results_file = d / "autograder" / "results" / "results.json"
+        else:
+            results, log = otter_run(paths["zip"], sub, out)
+            results_file = out / "results.json"
+        elapsed = time.monotonic() - start
+        if spec.get("recheck_after"):  # a process left behind must not rewrite the results
+            time.sleep(spec["recheck_after"])
+            with open(results_file) as f:
+                if json.load(f) != results:
+                    log += "\nresults.json CHANGED after grading ended"
+                    results = {"tests": [], "rewritten": True}
+        return fixture, results, log, elapsed
 
     if "solution" not in names:
         names = ["solution", *names]
     jobs = jobs or os.cpu_count() or 1
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        graded = {f: (r, log) for f, r, log in pool.map(grade, names)}
+        graded = {f: (r, log, t) for f, r, log, t in pool.map(grade, names)}
     full = question_scores(graded["solution"][0])
+    needles = leak_needles(paths["zip"]) + reference_value_needles(name)
     rows = []
     for fixture in names:
-        results, log = graded[fixture]
+        results, log, elapsed = graded[fixture]
         scores = question_scores(results)
-        problems = compare(catalogue[fixture], results, full)
+        spec = catalogue[fixture]
+        problems = compare(spec, results, full, needles)
+        limit = spec.get("expect", {}).get("max_seconds")
+        if limit and elapsed > limit:
+            problems.append(f"grading took {elapsed:.0f} s, more than {limit} s")
+        marker = spec.get("pickle_marker")
+        if marker and os.path.exists(marker):
+            problems.append(f"the .OTTER_LOG pickle was loaded: {marker} exists")
         rows.append({"name": fixture, "scores": scores, "total": sum(scores.values()),
-                     "possible": sum(full.values()), "problems": problems,
+                     "possible": sum(full.values()), "problems": problems, "seconds": elapsed,
                      "as_expected": not problems, "results": results, "log": log})
     return rows
 

@@ -18,12 +18,28 @@ submission could not be graded, and results.json is still written.
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
 from otter.plugins import AbstractOtterPlugin
 
 from autograder import trusted
+from autograder.sandbox import DEFAULT_LIMITS
+
+
+def limits_from(plugin_config, environ):
+    """Time and output limits: the plugin's config, overridden by BACKPROP_<NAME> variables.
+
+    The variables are the grader's own environment (the kernel never sees them), so an
+    instructor can shorten or lengthen limits for a local run without rebuilding the zip.
+    """
+    limits = {k: float(v) for k, v in (plugin_config or {}).items() if k in DEFAULT_LIMITS}
+    for key in DEFAULT_LIMITS:
+        value = environ.get(f"BACKPROP_{key.upper()}")
+        if value:
+            limits[key] = float(value)
+    return limits
 
 
 class TrustedGrading(AbstractOtterPlugin):
@@ -34,9 +50,28 @@ class TrustedGrading(AbstractOtterPlugin):
         self.trusted_results = None
         self.notes = []
 
+    @property
+    def _autograder_dir(self):
+        # the submission lives in <autograder>/submission/, the zip's contents in <autograder>/source/
+        return Path(self.submission_path).resolve().parent.parent
+
     def _source_tests(self):
-        # the submission lives in <autograder>/submission/; the zip's files in <autograder>/source/
-        return Path(self.submission_path).resolve().parent.parent / "source" / "tests"
+        return self._autograder_dir / "source" / "tests"
+
+    def _use_zip_files(self):
+        """Import the reference (solutions/) from the zip itself, and hide the zip from students.
+
+        The grading environment never has solutions/ installed, so the sandboxed kernel cannot
+        import it; as root, the zip's folders become readable by root only.
+        """
+        files = self._autograder_dir / "source" / "files"
+        if str(files) not in sys.path:
+            sys.path.insert(0, str(files))
+        if os.geteuid() == 0:
+            for name in ("source", "submission", "results"):
+                folder = self._autograder_dir / name
+                if folder.is_dir():
+                    os.chmod(folder, 0o700)
 
     def _clean_submission_dir(self):
         keep = Path(self.submission_path).resolve()
@@ -51,7 +86,8 @@ class TrustedGrading(AbstractOtterPlugin):
     def before_grading(self, config):
         config.grade_from_log = False
         self._clean_submission_dir()
-        limits = {k: v for k, v in (self.plugin_config or {}).items()}
+        self._use_zip_files()
+        limits = limits_from(self.plugin_config, os.environ)
         try:
             self.trusted_results, self.notes = trusted.grade(
                 self.submission_path, str(self._source_tests()), limits)

@@ -27,8 +27,8 @@ from autograder import wire
 
 DEFAULT_LIMITS = {
     "cell_timeout": 60,      # seconds for one cell of the notebook
-    "call_timeout": 30,      # seconds for one call of a student function by a test
-    "total_timeout": 900,    # seconds for the whole submission, tests included
+    "call_timeout": 10,      # seconds for one call of a student function by a test
+    "total_timeout": 600,    # seconds for the whole submission, tests included
     "output_limit": 100_000, # characters of output kept per cell (the rest is counted)
 }
 SANDBOX_UID_BASE, SANDBOX_UID_SPAN = 200_000, 800_000  # uids no account uses
@@ -256,6 +256,7 @@ class Sandbox:
                 text = str(content.get("data", {}).get("text/plain", ""))
             else:
                 continue
+            cap = int(cap)
             if size < cap:
                 kept.append(text[:cap - size])
             size += len(text)

@@ -26,6 +26,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
+DEFAULT_MAX_SECONDS = 180  # a fixture's grading must end within this, unless it says otherwise
 
 
 def load_catalogue(name):
@@ -250,8 +251,8 @@ def grade_fixtures(name, paths, names=None, jobs=None):
         scores = question_scores(results)
         spec = catalogue[fixture]
         problems = compare(spec, results, full, needles)
-        limit = spec.get("expect", {}).get("max_seconds")
-        if limit and elapsed > limit:
+        limit = spec.get("expect", {}).get("max_seconds", DEFAULT_MAX_SECONDS)
+        if elapsed > limit:
             problems.append(f"grading took {elapsed:.0f} s, more than {limit} s")
         marker = spec.get("pickle_marker")
         if marker and os.path.exists(marker):

@@ -120,3 +120,39 @@ def test_solution_scores_full_and_blank_scores_zero(graded, name):
     assert solution["total"] == solution["possible"] > 0
     assert set(blank["scores"]) == set(solution["scores"])
     assert all(v == 0 for v in blank["scores"].values())
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_grader_check_passes_correct_answers_in_the_student_notebook(built, name):
+    """With the solution's code typed into the student notebook, does every grader.check pass?"""
+    paths = built(name)
+    student = nbformat.read(paths["student"], as_version=4)
+    solution = nbformat.read(paths["solution"], as_version=4)
+    stu_code = [c for c in student.cells if c.cell_type == "code"]
+    sol_code = [c for c in solution.cells if c.cell_type == "code"]
+    assert len(stu_code) == len(sol_code)
+    for s, t in zip(stu_code, sol_code):
+        if "grader.export" not in s.source:
+            s.source = t.source
+    student.cells = [c for c in student.cells if "grader.export" not in c.get("source", "")]
+    NotebookClient(student, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(paths["student"].parent)}}).execute()
+    checks = [c for c in student.cells if c.cell_type == "code" and "grader.check(" in c.source]
+    assert checks
+    for cell in checks:
+        text = json.dumps(cell.outputs)
+        assert "passed" in text and "failed" not in text.lower(), (cell.source, text[:500])
+
+
+def test_a_failing_solution_check_fails_the_build(tmp_path, monkeypatch):
+    """If the master's own solution fails its tests, does the build stop with otter's reason?"""
+    master = nbformat.read(build.ASSIGNMENTS / "matrix-backprop" / "matrix-backprop.ipynb",
+                           as_version=4)
+    for cell in master.cells:
+        cell.source = cell.source.replace("dW = dY @ X.T\n", "dW = 2 * dY @ X.T\n")
+    (tmp_path / "assignments" / "broken").mkdir(parents=True)
+    nbformat.write(master, tmp_path / "assignments" / "broken" / "broken.ipynb")
+    monkeypatch.setattr(build, "ASSIGNMENTS", tmp_path / "assignments")
+    monkeypatch.setattr(build, "DIST", tmp_path / "dist")
+    with pytest.raises(build.BuildError, match="otter assign failed for broken"):
+        build.assign("broken")

@@ -242,12 +242,12 @@ def __backprop_wire__(request_json, nonce):
             data = [float(x) for x in n["data"]] if n["kind"] == "f" else n["data"]
             dtype = {"b": bool, "i": np_.int64, "u": np_.uint64, "f": np_.float64}[n["kind"]]
             return np_.array(data, dtype=dtype).reshape(n["shape"])
+        if t == "dict": return {dec(k): dec(x) for k, x in n["items"]}
         items = [dec(x) for x in n.get("items", [])]
         if t == "list": return items
         if t == "tuple": return tuple(items)
         if t == "set": return set(items)
         if t == "frozenset": return frozenset(items)
-        if t == "dict": return {dec(k): dec(x) for k, x in n["items"]}
         raise ValueError(t)
 
     req = _json.loads(request_json)

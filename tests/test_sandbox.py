@@ -55,7 +55,7 @@ def test_limits_come_from_config_then_environment():
 def test_values_and_calls_cross_as_plain_data(tmp_path):
     """Are globals read as data, functions called by name, and errors reported as text?"""
     path = notebook(tmp_path, "import numpy as np\nA = np.eye(2)\nclass C: pass\nobj = C()",
-                    "def f(x):\n    return x * 2\ndef boom(x):\n    raise ValueError('no')")
+                    "def f(x):\n    return x * 2\ndef echo(*args):\n    return list(args)\ndef boom(x):\n    raise ValueError('no')")
     with Sandbox(path) as sandbox:
         assert [r["status"] for r in sandbox.run_notebook()] == ["ok", "ok"]
         env = RemoteEnvironment(sandbox)
@@ -63,6 +63,10 @@ def test_values_and_calls_cross_as_plain_data(tmp_path):
         assert isinstance(env.get("obj"), wire.Opaque) and env.get("obj")._student_type == "C"
         assert env.get("missing") is None
         assert np.array_equal(env.get("f")(np.arange(3)), [0, 2, 4])
+        sent = {"W": np.eye(2), "name": "relu", "pair": (1, [2.5]), "tags": {"a"}}
+        got = env.get("echo")(sent, None, ...)
+        assert np.array_equal(got[0]["W"], sent["W"]) and got[0]["pair"] == (1, [2.5])
+        assert got[0]["tags"] == {"a"} and got[1:] == [None, ...]
         with pytest.raises(StudentError, match="ValueError"):
             env.get("boom")(1)
 

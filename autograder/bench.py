@@ -8,12 +8,14 @@ For the assignment's solution notebook it times, in one run and on the same mach
   the student's kernel, as otter does by default);
 - ``otter run`` with the real zip (sandboxed kernel, verdicts in the grading process).
 
-It prints the median of ``--repeat`` runs of each and the ratios. Builds the assignment
-first if dist/ has no zip for it.
+It prints the median of ``--repeat`` runs of each and the ratios, then the throughput of
+:mod:`autograder.grade_all` on ``--batch`` submissions (copies of the sample submissions)
+with one job and with one job per core. Builds the assignment first if dist/ has no zip.
 """
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -25,7 +27,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from autograder import build, fixtures
+from autograder import build, fixtures, grade_all
 
 
 def plain_execution(notebook, work):
@@ -63,6 +65,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("assignment", nargs="?", default="matrix-backprop")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=20, help="submissions for the batch run")
     args = parser.parse_args(argv)
     paths = build.built_paths(args.assignment)
     if paths["zip"] is None:
@@ -83,6 +86,7 @@ def main(argv=None):
             rows["stock otter run (tests in the kernel)"].append(t)
             t, totals["ours"] = timed_otter_run(paths["zip"], notebook, work)
             rows["this project's otter run (sandboxed)"].append(t)
+        batch = batch_throughput(args.assignment, paths, work, args.batch)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     floor = statistics.median(rows["plain execution (nbclient, fresh kernel)"])
@@ -91,7 +95,29 @@ def main(argv=None):
         med = statistics.median(times)
         print(f"  {label:<44} {med:6.2f} s   {med / floor:4.2f}x plain execution")
     print(f"  scores: stock {totals['stock']:g}, sandboxed {totals['ours']:g}")
+    print(f"batch grading of {args.batch} submissions (autograder.grade_all):")
+    for jobs, seconds in batch:
+        print(f"  --jobs {jobs}: {seconds:6.1f} s, {args.batch / seconds * 60:5.1f} submissions/min,"
+              f" speed-up {batch[0][1] / seconds:4.2f}x")
     return 0
+
+
+def batch_throughput(name, paths, work, count):
+    """Seconds for grade_all on ``count`` submissions with 1 job and with one per core."""
+    catalogue = fixtures.load_catalogue(name)
+    samples = [f for f, spec in catalogue.items() if spec.get("sample")]
+    folder = work / "batch"
+    folder.mkdir()
+    for i in range(count):
+        fixture = samples[i % len(samples)]
+        fixtures.build_submission(catalogue[fixture], paths, folder / f"{i:03d}-{fixture}.ipynb")
+    timings = []
+    for jobs in sorted({1, os.cpu_count() or 1}):
+        start = time.perf_counter()
+        grade_all.grade_folder(name, folder, work / f"out-{jobs}", jobs=jobs,
+                               zip_path=paths["zip"], quiet=True)
+        timings.append((jobs, time.perf_counter() - start))
+    return timings
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ For each folder ``assignments/<name>/`` holding ``<name>.ipynb`` this
    full marks through the zip) into ``dist/<name>/``, giving
    ``dist/<name>/student/<name>.ipynb`` and ``dist/<name>/autograder/<name>-autograder_*.zip``;
 3. builds the sample submissions of ``tests/fixtures/<name>.yaml`` into
-   ``dist/<name>/samples/`` and grades each with the zip through ``otter run``, printing a
-   score table.
+   ``dist/<name>/samples/`` and grades them with :mod:`autograder.grade_all` (the zip's
+   Gradescope entry point) into ``dist/<name>/graded-samples/``, printing a score table.
 
 Any failure prints why and exits non-zero.
 """
@@ -170,6 +170,8 @@ def main(argv=None):
         print(f"== {name}: grading the sample submissions with the zip", flush=True)
         rows = fixtures.grade_samples(name, paths)
         print(fixtures.score_table(rows))
+        graded = (DIST / name / "graded-samples").relative_to(ROOT)
+        print(f"   grades: {graded}/grades.csv   report: {graded}/report.html")
         failed |= any(not r["as_expected"] for r in rows)
     if failed:
         print("error: a sample submission did not get its expected score", file=sys.stderr)

@@ -24,6 +24,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from autograder.grade_all import gradescope_run, question_scores
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 DEFAULT_MAX_SECONDS = 180  # a fixture's grading must end within this, unless it says otherwise
@@ -98,36 +100,6 @@ def otter_run(zip_path, submission, out_dir, timeout=600):
         return json.load(f), proc.stdout + proc.stderr
 
 
-def gradescope_run(zip_path, submission, work, timeout=900):
-    """Grade as Gradescope does: the zip's run_otter.py in a copy of /autograder's layout.
-
-    Returns (results.json as a dict, output). The submission is unpacked into submission/
-    if it is a zip, as Gradescope does with an uploaded zip.
-    """
-    import shutil
-    import zipfile
-    ag = Path(work) / "autograder"
-    for sub in ("source", "submission", "results"):
-        (ag / sub).mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(ag / "source")
-    (ag / "submission_metadata.json").write_text("{}")
-    if Path(submission).suffix == ".zip":
-        with zipfile.ZipFile(submission) as zf:
-            zf.extractall(ag / "submission")
-    else:
-        shutil.copy(submission, ag / "submission")
-    env = {**os.environ, "BACKPROP_AUTOGRADER_DIR": str(ag)}
-    proc = subprocess.run([sys.executable, str(ag / "source" / "run_otter.py")], env=env,
-                          capture_output=True, text=True, timeout=timeout, cwd=work)
-    results = ag / "results" / "results.json"
-    if not results.exists():
-        raise RuntimeError(f"run_otter.py wrote no results.json:\n{proc.stdout[-3000:]}\n"
-                           f"{proc.stderr[-3000:]}")
-    with open(results) as f:
-        return json.load(f), proc.stdout + proc.stderr
-
-
 def leak_needles(zip_path):
     """Text that must never reach a student: hidden test source lines and reference values.
 
@@ -167,11 +139,6 @@ def reference_value_needles(module_name):
             if len(text.lstrip("-0.").replace(".", "")) >= 3:
                 needles.add(text)
     return sorted(needles)
-
-
-def question_scores(results):
-    """Points per question from a results.json dict (the 'Public Tests' summary is skipped)."""
-    return {t["name"]: t["score"] for t in results["tests"] if "score" in t}
 
 
 def question_outputs(results):
@@ -264,9 +231,34 @@ def grade_fixtures(name, paths, names=None, jobs=None):
 
 
 def grade_samples(name, paths):
-    """Grade the fixtures marked ``sample: true``: what ``make`` shows an instructor."""
+    """Grade the fixtures marked ``sample: true`` as an instructor would: with grade_all.
+
+    The samples are written to dist/<name>/samples/ and graded into
+    dist/<name>/graded-samples/ (results, grades.csv, report.html); returns one row each.
+    """
+    import shutil
+
+    from autograder import build, grade_all
     catalogue = load_catalogue(name)
-    return grade_fixtures(name, paths, [f for f, s in catalogue.items() if s.get("sample")])
+    samples = build.DIST / name / "samples"
+    shutil.rmtree(samples, ignore_errors=True)
+    samples.mkdir(parents=True)
+    names = [f for f, s in catalogue.items() if s.get("sample")]
+    for fixture in names:
+        build_submission(catalogue[fixture], paths, samples / f"{fixture}.ipynb")
+    records = grade_all.grade_folder(name, samples, build.DIST / name / "graded-samples",
+                                     regrade=True, zip_path=paths["zip"], quiet=True)
+    by_name = {Path(r["file"]).stem: r for r in records}
+    full = question_scores(by_name["solution"]["results"])
+    rows = []
+    for fixture in names:
+        results = by_name[fixture]["results"] or {"tests": []}
+        scores = question_scores(results)
+        problems = compare(catalogue[fixture], results, full)
+        rows.append({"name": fixture, "scores": scores, "total": sum(scores.values()),
+                     "possible": sum(full.values()), "problems": problems,
+                     "as_expected": not problems, "results": results})
+    return rows
 
 
 def score_table(rows):

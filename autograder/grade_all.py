@@ -1,0 +1,187 @@
+"""Grade a folder of submissions locally, as Gradescope would, in parallel.
+
+Usage::
+
+    python -m autograder.grade_all ASSIGNMENT SUBMISSIONS [-o OUT] [--jobs N] [--regrade]
+
+Every file in SUBMISSIONS (a notebook, or the zip a notebook's last cell exports) is
+graded by the assignment's zip through its Gradescope entry point (``run_otter.py``) in a
+copy of Gradescope's ``/autograder`` layout: the same code path, limits and integrity
+guarantees as on Gradescope, no Docker needed. OUT (default ``dist/<assignment>/graded``)
+receives:
+
+- ``results/<submission>.json``: each submission's results.json;
+- ``grades.csv``: one row per submission (file, status, total, points per question, reason);
+- ``report.html``: a score histogram, per-question mean and fail rate, and the most
+  frequent diagnosed mistakes per question, as plots.
+
+A run that is interrupted loses nothing: each result is written whole (atomically) as
+soon as it is ready, and a restarted run skips what is already graded unless
+``--regrade``. A submission that is not a notebook, crashes the grader or times out gets a
+row with its reason, and the run goes on.
+"""
+
+import argparse
+import concurrent.futures
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from autograder import build
+
+SUFFIXES = (".ipynb", ".zip")
+GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
+
+
+def gradescope_run(zip_path, submission, work, timeout=GRADER_TIMEOUT):
+    """Grade as Gradescope does: the zip's run_otter.py in a copy of /autograder's layout.
+
+    Returns (results.json as a dict, output). The submission is unpacked into submission/
+    if it is a zip, as Gradescope does with an uploaded zip.
+    """
+    ag = Path(work) / "autograder"
+    for sub in ("source", "submission", "results"):
+        (ag / sub).mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(ag / "source")
+    (ag / "submission_metadata.json").write_text("{}")
+    if Path(submission).suffix == ".zip" and zipfile.is_zipfile(submission):
+        with zipfile.ZipFile(submission) as zf:
+            zf.extractall(ag / "submission")
+    else:
+        shutil.copy(submission, ag / "submission")
+    env = {**os.environ, "BACKPROP_AUTOGRADER_DIR": str(ag)}
+    proc = subprocess.run([sys.executable, str(ag / "source" / "run_otter.py")], env=env,
+                          capture_output=True, text=True, timeout=timeout, cwd=work)
+    results = ag / "results" / "results.json"
+    if not results.exists():
+        raise RuntimeError(f"run_otter.py wrote no results.json:\n{proc.stdout[-3000:]}\n"
+                           f"{proc.stderr[-3000:]}")
+    with open(results) as f:
+        return json.load(f), proc.stdout + proc.stderr
+
+
+def question_scores(results):
+    """Points per question from a results.json dict (the 'Public Tests' summary is skipped)."""
+    return {t["name"]: t["score"] for t in results.get("tests", []) if "score" in t}
+
+
+def digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def grade_one(zip_path, submission, out_dir):
+    """Grade one submission; write results/<name>.json atomically; return its record."""
+    record_path = out_dir / "results" / f"{submission.name}.json"
+    start = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="grade-"))
+    record = {"file": submission.name, "sha256": digest(submission)}
+    try:
+        if submission.suffix not in SUFFIXES:
+            raise ValueError(f"not a notebook or a zip ({submission.suffix or 'no suffix'})")
+        results, _ = gradescope_run(zip_path, submission, work)
+        record.update(status="graded", results=results,
+                      reason=(results.get("output") or "").strip().split("\n")[0][:300])
+    except subprocess.TimeoutExpired:
+        record.update(status="error", results=None,
+                      reason=f"the grader did not finish within {GRADER_TIMEOUT} s")
+    except Exception as e:  # any other failure: a row with the reason, and the run goes on
+        record.update(status="error", results=None, reason=f"{type(e).__name__}: {e}"[:300])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    record["seconds"] = round(time.monotonic() - start, 2)
+    tmp = record_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1))
+    os.replace(tmp, record_path)
+    return record
+
+
+def load_records(out_dir):
+    records = []
+    for path in sorted((out_dir / "results").glob("*.json")):
+        try:
+            records.append(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            continue
+    return records
+
+
+def write_csv(records, path, questions):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["file", "status", "total", *questions, "reason"])
+        for r in sorted(records, key=lambda r: r["file"]):
+            scores = question_scores(r["results"] or {})
+            writer.writerow([r["file"], r["status"], sum(scores.values()),
+                             *[scores.get(q, 0) for q in questions], r.get("reason", "")])
+
+
+def progress(done, total, failed, stream=sys.stderr):
+    width = 30
+    filled = int(width * done / max(total, 1))
+    stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} graded, "
+                 f"{failed} failed")
+    stream.flush()
+
+
+def grade_folder(assignment, submissions, out_dir=None, jobs=None, regrade=False,
+                 zip_path=None, quiet=False):
+    """Grade every submission in a folder; return the records of all graded submissions."""
+    zip_path = zip_path or build.built_paths(assignment)["zip"]
+    if zip_path is None:
+        raise FileNotFoundError(f"no autograder zip for {assignment}: run `make` first")
+    out_dir = Path(out_dir or build.DIST / assignment / "graded")
+    (out_dir / "results").mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in Path(submissions).iterdir() if p.is_file()
+                   and not p.name.startswith("."))
+    done = {r["file"]: r for r in load_records(out_dir)}
+    todo = [p for p in files if regrade or p.name not in done
+            or done[p.name].get("sha256") != digest(p)]
+    failed = sum(1 for p in files if p not in todo and done[p.name]["status"] != "graded")
+    count = len(files) - len(todo)
+    if not quiet:
+        progress(count, len(files), failed)
+    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+        for record in pool.map(lambda p: grade_one(zip_path, p, out_dir), todo):
+            count += 1
+            failed += record["status"] != "graded"
+            if not quiet:
+                progress(count, len(files), failed)
+    if not quiet:
+        sys.stderr.write("\n")
+    names = {p.name for p in files}
+    records = [r for r in load_records(out_dir) if r["file"] in names]
+    questions = sorted({q for r in records for q in question_scores(r["results"] or {})})
+    write_csv(records, out_dir / "grades.csv", questions)
+    from autograder import report
+    report.write_report(records, out_dir / "report.html", assignment)
+    return records
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignment")
+    parser.add_argument("submissions", help="folder of notebooks and/or exported zips")
+    parser.add_argument("-o", "--out", help="default: dist/<assignment>/graded")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(),
+                        help="submissions graded at once (default: the number of cores)")
+    parser.add_argument("--regrade", action="store_true", help="grade everything again")
+    args = parser.parse_args(argv)
+    records = grade_folder(args.assignment, args.submissions, args.out, args.jobs, args.regrade)
+    out = Path(args.out or build.DIST / args.assignment / "graded")
+    bad = [r for r in records if r["status"] != "graded"]
+    print(f"{len(records)} submissions, {len(bad)} could not be graded: {out / 'grades.csv'}, "
+          f"{out / 'report.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Does grading a whole folder work as an instructor needs: CSV, report, resume after a stop?"""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder import fixtures, grade_all
+
+NAME = "matrix-backprop"
+# honest, wrong, broken and hostile submissions, with their expected totals (of 23)
+FOLDER = {
+    "solution": 23,
+    "q1c-missing-factor-2": 19,
+    "q2c-adjacent-ones": 21,
+    "not-a-notebook": 0,
+    "attack-zip-with-fake-packages-and-log": 21,
+    "attack-rewrites-otter-results": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def folder(built, tmp_path_factory):
+    """A folder of submissions built from the fixture catalogue, plus a stray text file."""
+    paths = built(NAME)
+    catalogue = fixtures.load_catalogue(NAME)
+    d = tmp_path_factory.mktemp("submissions")
+    files = {}
+    for name in FOLDER:
+        files[name] = fixtures.build_submission(catalogue[name], paths, d / f"{name}.ipynb").name
+    (d / "notes.txt").write_text("not a submission")
+    return d, files, paths
+
+
+@pytest.fixture(scope="module")
+def graded(folder, tmp_path_factory):
+    d, files, paths = folder
+    out = tmp_path_factory.mktemp("graded")
+    grade_all.grade_folder(NAME, d, out, jobs=2, zip_path=paths["zip"], quiet=True)
+    return out, files
+
+
+def test_csv_has_one_row_per_submission_with_exact_scores(graded):
+    """Does grades.csv list every file, with its total and points per question?"""
+    out, files = graded
+    with open(out / "grades.csv") as f:
+        rows = {r["file"]: r for r in csv.DictReader(f)}
+    assert set(rows) == set(files.values()) | {"notes.txt"}
+    for name, total in FOLDER.items():
+        row = rows[files[name]]
+        assert float(row["total"]) == total, (name, row)
+        assert row["status"] == "graded"
+    assert rows["notes.txt"]["status"] == "error"
+    assert "not a notebook or a zip" in rows["notes.txt"]["reason"]
+    assert "Notebook does not appear to be JSON" in rows[files["not-a-notebook"]]["reason"]
+    assert {"q1b", "q1c", "q2a", "q2b", "q2c", "q2d", "q3a", "q3b", "q3c"} <= set(
+        next(iter(rows.values())))
+
+
+def test_every_submission_has_its_results_json(graded):
+    """Is each submission's results.json kept, in Gradescope's format?"""
+    out, files = graded
+    for name in FOLDER:
+        record = json.loads((out / "results" / f"{files[name]}.json").read_text())
+        assert "tests" in record["results"]
+
+
+def test_report_holds_the_plots_and_one_row_per_question(graded):
+    """Does report.html embed the three plots and a table row for each of the 9 questions?"""
+    out, _ = graded
+    page = (out / "report.html").read_text()
+    assert page.count('src="data:image/png;base64,') == 3
+    table = page.split('<table class="questions">', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 1 + 9
+    assert "notes.txt" in page  # the ungraded file is listed with its reason
+
+
+def test_interrupted_run_resumes_without_regrading(folder, tmp_path):
+    """Stopped after its first result, does a second run grade only what is left?"""
+    d, files, paths = folder
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "autograder.grade_all", NAME, str(d), "-o", str(out),
+           "--jobs", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list((out / "results").glob("*.json")):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    first = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
+    assert 1 <= len(first) < len(FOLDER) + 1
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
+    assert len(after) == len(FOLDER) + 1
+    assert all(after[name] == mtime for name, mtime in first.items())
+    with open(out / "grades.csv") as f:
+        assert len(list(csv.DictReader(f))) == len(FOLDER) + 1

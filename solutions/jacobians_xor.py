@@ -507,3 +507,88 @@ def graph_forward_backward(x, y, z):
 #: df/dh3 = 1, df/dx = 1, df/dy = 2 e^3 ~ 40.1711, df/dz = e^3 ~ 20.0855.
 graph_point = (1.0, 3.0, 2.0)
 graph_values = graph_forward_backward(*graph_point)
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers for the notebook's hidden tests: plain data in, plain data (or ValueError) out
+# ---------------------------------------------------------------------------------------
+
+def jacobian_io_shapes_for(n, d, k):
+    """(output shape, input shape) of each q2 item: its Jacobian's shape is their concatenation.
+
+    Inputs: n, d, k as :func:`jacobian_shapes_for`.
+    Returns {item: (out_shape, in_shape)}, e.g. {1: ((1,), (d,)), ..., 7: ((n, k), (k, d))}.
+    """
+    return {1: ((1,), (d,)), 2: ((1,), (d,)), 3: ((1,), (d,)), 4: ((n,), (d,)),
+            5: ((d,), (d,)), 6: ((d,), (d,)), 7: ((n, k), (k, d))}
+
+
+def answer_for(answers, item):
+    """The entry for ``item`` of a dict answer keyed by item number (int, or the same as a str).
+
+    Inputs: answers, a dict; item, an int. Returns the entry, or ``...`` if there is none.
+    """
+    for key in (item, str(item)):
+        if key in answers:
+            return answers[key]
+    return Ellipsis
+
+
+def shape_answer(value, name):
+    """A shape answer as a tuple of ints.
+
+    Inputs: value, a tuple, list or 1-D integer array of whole numbers such as (2, 3) or [2, 3];
+    name, what to call it in messages.
+    Returns a tuple of python ints. Raises ValueError, with a message for the student, for
+    anything else (``...``, a string, a number, floats that are not whole, negative sizes).
+    """
+    if value is Ellipsis:
+        raise ValueError(f"{name} is still `...`: replace it with your answer.")
+    if isinstance(value, np.ndarray):
+        value = value.tolist() if value.ndim == 1 else None
+    if type(value) not in (tuple, list):
+        raise ValueError(f"{name} should be a shape: a tuple of whole numbers such as (2, 3).")
+    out = []
+    for s in value:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, float, np.integer,
+                                                                 np.floating)):
+            raise ValueError(f"{name} should be a shape: a tuple of whole numbers such as "
+                             "(2, 3).")
+        if not np.isfinite(s) or s != int(s) or s < 1:
+            raise ValueError(f"{name} should hold positive whole numbers.")
+        out.append(int(s))
+    return tuple(out)
+
+
+def jacobian_shape_problem(got, out_shape, in_shape):
+    """Why ``got`` is not the shape of the Jacobian of a map in_shape -> out_shape, or None.
+
+    Inputs: got, out_shape, in_shape: tuples of ints.
+    Returns None if got == out_shape + in_shape, else a phrase to follow the answer's name
+    ("looks transposed: ..."). The phrase names the mistake, never the right shape.
+    """
+    got, out_shape, in_shape = tuple(got), tuple(out_shape), tuple(in_shape)
+    want = out_shape + in_shape
+    if got == want:
+        return None
+    rule = "a Jacobian's shape is the output's shape followed by the input's"
+    if got == in_shape + out_shape:
+        return ("looks transposed: it is the input's shape followed by the output's, but "
+                + rule)
+    if got == out_shape == in_shape:
+        return f"is the shape of the input (and of the output), not of the Jacobian: {rule}"
+    if got == in_shape and int(np.prod(out_shape)) == 1:
+        return ("has no axis for the output: a scalar output counts as a vector of length 1, "
+                f"and {rule}")
+    if got == out_shape:
+        return f"is the shape of the output, not of the Jacobian: {rule}"
+    if got == in_shape:
+        return f"is the shape of the input, not of the Jacobian: {rule}"
+    squeeze = tuple(s for s in got if s != 1)
+    if len(got) > len(want) and squeeze == tuple(s for s in want if s != 1):
+        return ("has extra axes of length 1: count a d x 1 column vector as a vector of "
+                f"length d, and {rule}")
+    if int(np.prod(got)) == int(np.prod(want)) and len(got) < len(want):
+        return ("has the right number of entries but too few axes: keep every axis of the "
+                f"output and every axis of the input ({rule})")
+    return f"is not the right shape: {rule}"

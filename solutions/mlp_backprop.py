@@ -380,3 +380,138 @@ changed_terms = frozenset({"z2", "y_hat", "dz2_dz1", "dyhat_dz3"})
 # classification with MSE -> classification with BCE (1.3(b)): only the loss
 # function and hence its derivative dl/dy_hat change.
 changed_terms_bce = frozenset({"loss", "dl_dyhat"})
+
+
+# --------------------------------------------------------------------------------------
+# Helpers for the hidden tests: seeded problems and the values of plausible mistakes
+# --------------------------------------------------------------------------------------
+
+Q_D, Q_H, Q_K = 3, 4, 2
+"""The input, hidden and output widths the notebook fixes for the layer table (1.2(b))
+and the Jacobian shapes (1.2(d))."""
+
+TRAINING_STEP_LABELS = tuple(training_step_order)
+
+
+def layer_table_dict(d, h, k):
+    """:func:`layer_table` as the notebook asks for it: {layer: (input_shape, output_shape)}."""
+    return {name: (shape_in, shape_out) for name, shape_in, shape_out in layer_table(d, h, k)}
+
+
+def random_problem(rng, f, g, n, d, h, k, margin=1e-3):
+    """A random problem (X, y, params) drawn from ``rng``, safe for every reasonable answer.
+
+    Redraws until no ReLU input (z1 for f, z3 for g) is within ``margin`` of 0, so the
+    derivative at 0 never matters and a central difference never straddles a kink, and
+    until some hidden unit is active. y is 0/1 when g is the sigmoid, else normal.
+    """
+    for _ in range(10_000):
+        X = rng.normal(size=(n, d))
+        params = {"W1": rng.normal(size=(h, d)), "b1": rng.normal(size=h),
+                  "W2": rng.normal(size=(k, h)), "b2": rng.normal(size=k)}
+        _, cache = mlp_forward(X, params, f, g)
+        z1, z3 = cache["z1"], cache["z3"]
+        if f == "relu" and (np.min(np.abs(z1)) <= margin or not np.any(z1 > 0)):
+            continue
+        if g == "relu" and np.min(np.abs(z3)) <= margin:
+            continue
+        break
+    y = (rng.integers(0, 2, size=(n, k)).astype(np.float64) if g == "sigmoid"
+         else rng.normal(size=(n, k)))
+    return X, y, params
+
+
+def forward_mistakes(X, params, f, g):
+    """y_hat of plausible wrong forward passes: {description: y_hat}."""
+    X = np.asarray(X, dtype=np.float64)
+    W1, b1, W2, b2 = (np.asarray(params[key], dtype=np.float64) for key in ("W1", "b1", "W2", "b2"))
+    a = activation
+
+    def net(z1, f_=f, g_=g, use_b2=True):
+        return a(a(z1, f_) @ W2.T + (b2 if use_b2 else 0.0), g_)
+
+    out = {"b1 is missing from z1 = X W1^T + b1": net(X @ W1.T),
+           "b2 is missing from z3 = z2 W2^T + b2": net(X @ W1.T + b1, use_b2=False)}
+    if f != "identity":
+        out["the activation f is not applied: z2 should be f(z1)"] = net(X @ W1.T + b1, f_="identity")
+    if g != "identity":
+        out["the activation g is not applied: y_hat should be g(z3)"] = net(X @ W1.T + b1, g_="identity")
+    if f != g:
+        out["f and g are swapped"] = net(X @ W1.T + b1, f_=g, g_=f)
+    if W1.shape[0] == W1.shape[1]:
+        out["W1 is used in the (in, out) layout: z1 should be X W1^T + b1, not X W1 + b1"] = \
+            net(X @ W1 + b1)
+    if W2.shape[0] == W2.shape[1]:
+        out["W2 is used in the (in, out) layout: z3 should be z2 W2^T + b2, not z2 W2 + b2"] = \
+            a(a(X @ W1.T + b1, f) @ W2 + b2, g)
+    return out
+
+
+def backward_mistakes(dJ_dyhat, cache, params, f, g):
+    """Gradients of plausible wrong backward passes: {description: grads dict}.
+
+    ``cache`` is a reference cache (from :func:`mlp_forward`). Transposes, signs and
+    factors of n are left to :func:`autograder.checks.check_close`'s own diagnosis.
+    """
+    W2 = np.asarray(params["W2"], dtype=np.float64)
+    X, z1, z2, z3, y_hat = (np.asarray(cache[key], dtype=np.float64)
+                            for key in ("X", "z1", "z2", "z3", "y_hat"))
+    dyhat = np.asarray(dJ_dyhat, dtype=np.float64)
+    fp, gp = activation_prime(z1, f), activation_prime(z3, g)
+
+    def chain(df=fp, dg=gp, dW2_input=z2):
+        dz3 = dyhat * dg
+        dz1 = (dz3 @ W2) * df
+        return {"dW1": dz1.T @ X, "db1": dz1.sum(axis=0),
+                "dW2": dz3.T @ dW2_input, "db2": dz3.sum(axis=0)}
+
+    out = {}
+    if g != "identity":
+        out["the derivative of g is missing: dJ/dz3 is dJ/dy_hat times g'(z3)"] = chain(dg=1.0)
+    if f != "identity":
+        out["the derivative of f is missing: dJ/dz1 is dJ/dz2 times f'(z1)"] = chain(df=1.0)
+        out["dW2 uses z1, the hidden layer before f, where z2 = f(z1) belongs"] = chain(dW2_input=z1)
+    if f == "sigmoid":
+        out["f' is evaluated at z2 = f(z1) instead of at z1"] = chain(df=activation_prime(z2, f))
+        out["it uses z1 (1 - z1) for f'(z1): the sigmoid's derivative is s (1 - s) with "
+            "s = sigmoid(z1)"] = chain(df=z1 * (1 - z1))
+    if "sigmoid" in (f, g):
+        out["it uses the sigmoid itself where the sigmoid's derivative s (1 - s) belongs"] = \
+            chain(df=activation(z1, f) if f == "sigmoid" else fp,
+                  dg=activation(z3, g) if g == "sigmoid" else gp)
+    if g == "sigmoid":
+        out["g' is evaluated at y_hat = g(z3) instead of at z3"] = chain(dg=activation_prime(y_hat, g))
+        out["it uses z3 (1 - z3) for g'(z3): the sigmoid's derivative is s (1 - s) with "
+            "s = sigmoid(z3)"] = chain(dg=z3 * (1 - z3))
+    return out
+
+
+def loss_mistakes(name, y_hat, y):
+    """(J mistakes, dJ/dy_hat mistakes) of a loss: two {description: value} dicts."""
+    y_hat = np.asarray(y_hat, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    J, dJ = LOSSES[name](y_hat, y)
+    n, k = y_hat.shape
+    N = n * k
+    J_out = {f"it is summed over all n k = {N} elements instead of averaged": J * N,
+             f"it is averaged over the n = {n} samples but summed over the k = {k} outputs":
+                 J * k,
+             f"it is averaged over the k = {k} outputs but summed over the n = {n} samples "
+             "(the handout's one-sample formula used for a whole batch)": J * n}
+    dJ_out = {f"it is the derivative of a sum over all n k = {N} elements, not of the mean":
+                  dJ * N,
+              f"it divides by the n = {n} samples only, not by all n k = {N} elements":
+                  dJ * k,
+              f"it divides by the k = {k} outputs only, not by all n k = {N} elements (the "
+              "handout's one-sample formula used for a whole batch)": dJ * n}
+    if name == "mse":
+        J_out["the square is missing (mean absolute error?)"] = np.mean(np.abs(y_hat - y))
+        dJ_out["the factor 2 from the square is missing"] = dJ / 2
+    else:
+        p = np.clip(y_hat, BCE_EPS, 1 - BCE_EPS)
+        J_out["the (1 - y) log(1 - y_hat) term is missing"] = -np.mean(y * np.log(p))
+        dJ_out["the (1 - y) / (1 - y_hat) term is missing"] = -(y / p) / N
+        dJ_out["it looks like dJ/dz3 = (y_hat - y) / (n k), where the sigmoid's derivative "
+               "has cancelled: the question asks for dJ/dy_hat"] = (y_hat - y) / N
+        dJ_out["it looks like the MSE's derivative, not the cross-entropy's"] = 2 * (y_hat - y) / N
+    return J_out, dJ_out

@@ -298,3 +298,129 @@ def matrix_input_jacobian_shape(n, p, q):
 def flattened_jacobian_shape(n, p, q):
     """q4c: dg/dvec(W) after flattening W to vec(W) in R^{pq}: an (n, p*q) matrix."""
     return (n, p * q)
+
+# ---------------------------------------------------------------------------------------
+# Plausible mistakes: what a wrong answer of each kind evaluates to, for the hidden tests'
+# diagnosis (autograder.checks.check_close's ``mistakes=``). Each maps a description,
+# written for the student and free of the expected value, to the wrong value.
+# ---------------------------------------------------------------------------------------
+
+
+def v_partials_mistakes(c, w, x, y, z):
+    """q1b: per key of :func:`v_partials`, {description: the value that mistake gives}, in the
+    order they are tried.
+
+    With k = 4c(a-b), s = w+x+y, t = x-y-z the right answers are k s, k(s - t), k(s + t),
+    k t; the mistakes drop one of the two paths through x or y, flip the sign of the b
+    path, or lose a factor 2 of the chain 2c(a-b) * 2(...).
+    """
+    a, b = intermediates(w, x, y, z)
+    s, t = w + x + y, x - y - z
+    k = 4 * c * (a - b)
+    right = v_partials(c, w, x, y, z)
+    half = "one factor 2 is missing: v, a and b are all squares, so the chain gives 2 * 2 = 4"
+    quarter = "both factors 2 are missing: v, a and b are all squares"
+    out = {"dv_dc": {"it looks like v itself, but dv/dc = v / c": c * (a - b) ** 2,
+                     "it looks like dv/da, not dv/dc": 2 * c * (a - b)},
+           "dv_dw": {},
+           "dv_dz": {"a minus sign is lost: dv/db = -2c(a - b) and db/dz = -2(x - y - z)":
+                     -k * t}}
+    for var in ("x", "y"):  # the named path mistakes first: they win a tie at the handout point
+        key = "dv_d" + var
+        out[key] = {
+            f"it drops the path through b: {var} reaches v through both a and b": k * s,
+            f"it drops the path through a: {var} reaches v through both a and b":
+                right[key] - k * s,
+            "the path through b has the wrong sign: remember dv/db = -2c(a - b)":
+                2 * k * s - right[key],
+        }
+    for key in ("dv_dw", "dv_dx", "dv_dy", "dv_dz"):
+        out[key].update({half: right[key] / 2, quarter: right[key] / 4})
+    return out
+
+
+def output_grads_mistakes(x, W0, b0, W1, b1):
+    """q2_1b-d: per key of :func:`output_grads`, {description: the value that mistake gives}.
+
+    Covers z where z(1 - z) belongs, a missing sigma', sigma' applied to z a second time
+    (sigma(z)(1 - sigma(z))), a missing factor W1 and, for dz, sigma' included where y is
+    linear in z. A transposed dW0 is caught by the shape check itself.
+    """
+    x, W0, b0, W1 = (np.asarray(t, dtype=np.float64) for t in (x, W0, b0, W1))
+    z, _ = forward(x, W0, b0, W1, b1)
+    w1 = W1[0]
+    s = z * (1 - z)
+    s_twice = sigmoid(z) * (1 - sigmoid(z))
+    db0 = {
+        "it uses z where z(1 - z) belongs: sigma'(u) = sigma(u)(1 - sigma(u))": w1 * z,
+        "the sigmoid's derivative z(1 - z) is missing": w1,
+        "it applies sigma' to z, but z is already sigma(W0 x + b0): sigma'(u) = z(1 - z)":
+            w1 * s_twice,
+        "the factor dy/dz = W1 is missing": s,
+    }
+    return {
+        "dW1": {"it looks like dy/dz, not dy/dW1": W1,
+                "it includes sigma', but y = W1 z + b1 is linear in W1": (w1 * s)[None, :]},
+        "db1": {"it looks like b1 itself, but y changes one for one with b1": b1},
+        "dz": {"it includes sigma' = z(1 - z), but y = W1 z + b1 is linear in z": w1 * s,
+               "it looks like z: that is dy/dW1, not dy/dz": z},
+        "dW0": {d: np.outer(v, x) for d, v in db0.items()},
+        "db0": db0,
+    }
+
+
+def _gd_train_variant(params, X, y, lr, steps, *, hidden_slope="z(1-z)", train_hidden=True,
+                      output_first=False):
+    """:func:`gd_train` with one mistake switched on (the defaults give gd_train itself).
+
+    - hidden_slope="z": z where sigma' = z(1 - z) belongs in dL/dW0 and dL/db0
+    - train_hidden=False: W0 and b0 are never updated
+    - output_first=True: W1 and b1 are updated before the gradients of W0 and b0 are taken
+    """
+    p = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    p["b1"] = float(p["b1"])
+    X = np.asarray(X, dtype=np.float64)
+    for _ in range(steps):
+        Z, yhat = predict(p, X)
+        r = (yhat - np.asarray(y, dtype=np.float64)) / X.shape[0]
+        W1_before = p["W1"]
+        p["W1"] = p["W1"] - lr * (r @ Z)[None, :]
+        p["b1"] = p["b1"] - lr * float(r.sum())
+        if not train_hidden:
+            continue
+        W1 = p["W1"] if output_first else W1_before
+        slope = Z if hidden_slope == "z" else Z * (1 - Z)
+        dA = np.outer(r, W1[0]) * slope
+        p["W0"] = p["W0"] - lr * dA.T @ X
+        p["b0"] = p["b0"] - lr * dA.sum(axis=0)
+    return p
+
+
+def gd_train_mistakes(params, X, y, lr, steps):
+    """q2_2c: {description: the params a plausible wrong gd_train returns}, same keys and shapes.
+
+    Wrong scale of the gradient (sum instead of mean, the 1/2 not cancelling the 2), the
+    wrong direction, one step too few or too many, the hidden layer never trained, z in
+    place of z(1 - z), W1 updated before the hidden layer's gradient, nothing updated.
+    """
+    N = len(X)
+    out = {
+        f"the gradient looks {N} times too large: the loss summed over the N = {N} samples "
+        "instead of averaged": gd_train(params, X, y, lr * N, steps),
+        "the gradient looks twice too large: the 1/2 in the loss cancels the 2 from the "
+        "square": gd_train(params, X, y, 2 * lr, steps),
+        "the gradient looks half as large as it should be": gd_train(params, X, y, lr / 2, steps),
+        "it steps uphill: p + lr dL/dp instead of p - lr dL/dp": gd_train(params, X, y, -lr, steps),
+        "it does one step too many": gd_train(params, X, y, lr, steps + 1),
+        "only W1 and b1 change: W0 and b0 are never updated":
+            _gd_train_variant(params, X, y, lr, steps, train_hidden=False),
+        "it uses z where z(1 - z) belongs in the gradients of W0 and b0":
+            _gd_train_variant(params, X, y, lr, steps, hidden_slope="z"),
+        "W1 is updated before the gradients of W0 and b0 are computed: compute every "
+        "gradient first, then update": _gd_train_variant(params, X, y, lr, steps,
+                                                         output_first=True),
+        "the parameters come back unchanged": gd_train(params, X, y, lr, 0),
+    }
+    if steps >= 1:
+        out["it does one step too few"] = gd_train(params, X, y, lr, steps - 1)
+    return out

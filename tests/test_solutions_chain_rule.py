@@ -359,3 +359,62 @@ def test_matrix_input_jacobian_shapes(n, p, q):
     Jflat = numerical_jacobian(lambda v: g(v.reshape(p, q)), W.reshape(-1))
     assert Jflat.shape == cr.flattened_jacobian_shape(n, p, q) == (n, p * q)
     assert np.allclose(J.reshape(cr.flattened_jacobian_shape(n, p, q)), Jflat, atol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------
+# The mistake catalogues the hidden tests diagnose with
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_v_partials_mistakes_differ_from_the_right_answer(seed):
+    """Is every catalogued q1b mistake a different value from the right partial?"""
+    for p in (random_point(seed), np.array(cr.HANDOUT_POINT)):
+        right = cr.v_partials(*p)
+        for key, mistakes in cr.v_partials_mistakes(*p).items():
+            for description, wrong in mistakes.items():
+                assert not np.isclose(wrong, right[key], rtol=1e-3), (key, description)
+
+
+def test_v_partials_mistakes_reproduce_the_mistakes():
+    """Does 'drops the path through b' equal dv/da da/dx alone, as its name says?"""
+    p = random_point(0)
+    loc = cr.local_partials(*p)
+    m = cr.v_partials_mistakes(*p)
+    drop_b = "it drops the path through b: x reaches v through both a and b"
+    assert m["dv_dx"][drop_b] == pytest.approx(loc["dv_da"] * loc["da_dx"])
+    drop_a = "it drops the path through a: y reaches v through both a and b"
+    assert m["dv_dy"][drop_a] == pytest.approx(loc["dv_db"] * loc["db_dy"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_output_grads_mistakes_differ_from_the_right_answer(seed):
+    """Is every catalogued q2_1 mistake a different value (or shape) from the right one?"""
+    args = random_net(seed, d=3, h=4)
+    right = cr.output_grads(*args)
+    for key, mistakes in cr.output_grads_mistakes(*args).items():
+        for description, wrong in mistakes.items():
+            wrong = np.asarray(wrong)
+            assert wrong.shape != np.shape(right[key]) or not np.allclose(wrong, right[key]), \
+                (key, description)
+
+
+def test_gd_train_variant_without_a_mistake_is_gd_train():
+    """With no mistake switched on, does the variant trainer agree with gd_train?"""
+    X, y = regression_data(3)
+    start = cr.random_params(3, 4, np.random.default_rng(9))
+    want = cr.gd_train(start, X, y, lr=0.2, steps=20)
+    got = cr._gd_train_variant(start, X, y, lr=0.2, steps=20)
+    for k in want:
+        assert np.allclose(got[k], want[k], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("init", ["constant", "random"])
+def test_gd_train_mistakes_differ_from_gd_train(init):
+    """Is every catalogued q2_2c mistake a different set of parameters from gd_train's?"""
+    X, y = regression_data(4, n=10)
+    start = (cr.constant_params(3, 4, 0.3) if init == "constant"
+             else cr.random_params(3, 4, np.random.default_rng(6), scale=0.7))
+    want = cr.gd_train(start, X, y, lr=0.1, steps=30)
+    for description, wrong in cr.gd_train_mistakes(start, X, y, lr=0.1, steps=30).items():
+        assert set(wrong) == set(want)
+        assert any(not np.allclose(wrong[k], want[k], rtol=1e-5) for k in want), description

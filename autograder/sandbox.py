@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import zmq
 from jupyter_client import KernelManager
 
 from autograder import wire
@@ -31,6 +32,8 @@ DEFAULT_LIMITS = {
     "total_timeout": 600,    # seconds for the whole submission, tests included
     "output_limit": 100_000, # characters of output kept per cell (the rest is counted)
 }
+MAX_RESTARTS = 3
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a larger message from the kernel is dropped by zmq
 SANDBOX_UID_BASE, SANDBOX_UID_SPAN = 200_000, 800_000  # uids no account uses
 
 # A stand-in for otter in the kernel: the student's `grader.check(...)` and `grader.export()`
@@ -122,6 +125,14 @@ class Sandbox:
         self.skipped = set()   # cells that would not stop: never run again
         self.km = self.kc = None
         self.messages = []     # what a student should know about the run (timeouts...)
+        self.restarts = 0
+        self.dead = None       # why the sandbox gave up (then every request fails at once)
+        # the connection file lives where the student cannot plant links: a folder of ours
+        self.conn_dir = Path(tempfile.mkdtemp(prefix="backprop-conn-"))
+        self.zmq_context = zmq.Context()
+        self.zmq_context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        if self.ids:
+            os.chmod(self.conn_dir, 0o711)  # the kernel may open its file, not list the folder
         if self.ids:  # before any student code runs: nothing here can be a planted link
             import site
             import sysconfig
@@ -152,8 +163,14 @@ class Sandbox:
         return env
 
     def _start(self):
-        km = KernelManager(kernel_name="python3")
-        km.connection_file = str(self.dir / ".connection.json")
+        shutil.rmtree(self.dir / ".ipython", ignore_errors=True)  # no startup files planted
+        if (self.dir / ".ipython").is_symlink():
+            (self.dir / ".ipython").unlink()
+        connection_file = self.conn_dir / f"kernel-{self.restarts}.json"
+        # ipc sockets inside the sandbox folder (mode 700): no other uid can reach the kernel
+        km = KernelManager(kernel_name="python3", transport="ipc",
+                           ip=str(self.dir / f".k{self.restarts}"),
+                           connection_file=str(connection_file))
         kwargs = {"cwd": str(self.dir), "env": self._env(),
                   "stdout": open(os.devnull, "wb"), "stderr": open(os.devnull, "wb")}
         if self.ids:
@@ -161,10 +178,10 @@ class Sandbox:
             km.kernel_spec.argv = [sys.executable, "-I", launcher, str(self.ids[0]),
                                    str(self.ids[1]), "{connection_file}"]
         km.start_kernel(**kwargs)
-        kc = km.client()
+        kc = km.client(context=self.zmq_context)
         kc.start_channels()
         try:
-            kc.wait_for_ready(timeout=60)
+            kc.wait_for_ready(timeout=min(60, max(self._remaining(), 5)))
         except RuntimeError as e:
             km.shutdown_kernel(now=True)
             raise KernelGone(f"the Python kernel did not start: {e}") from None
@@ -182,25 +199,60 @@ class Sandbox:
                 pass
         self._kill_strays()
         shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.conn_dir, ignore_errors=True)
+        self.zmq_context.destroy(linger=0)
+
+    def _shutdown(self):
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+        self.km = self.kc = None
+        self._kill_strays()
 
     def _kill_strays(self):
-        """Kill every process left by the kernel: same uid (when sandboxed) or our marker."""
+        """Kill every process left by the kernel: same uid (when sandboxed) or our marker.
+
+        Passes repeat until one finds nothing, so a process that forks while we kill it
+        does not survive.
+        """
         me = os.getpid()
-        for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit() or int(proc.name) == me:
-                continue
-            try:
-                if self.ids and proc.stat().st_uid == self.ids[0]:
-                    os.kill(int(proc.name), signal.SIGKILL)
+        for _ in range(20):
+            found = 0
+            for proc in Path("/proc").iterdir():
+                if not proc.name.isdigit() or int(proc.name) == me:
                     continue
-                environ = (proc / "environ").read_bytes()
-                if f"BACKPROP_SANDBOX={self.marker}".encode() in environ:
-                    os.kill(int(proc.name), signal.SIGKILL)
-            except (OSError, ProcessLookupError):
-                continue
+                try:
+                    ours = self.ids and proc.stat().st_uid == self.ids[0]
+                    if not ours:
+                        environ = (proc / "environ").read_bytes()
+                        ours = f"BACKPROP_SANDBOX={self.marker}".encode() in environ
+                    state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if ours and state != "Z":
+                        os.kill(int(proc.name), signal.SIGKILL)
+                        found += 1
+                except (OSError, ProcessLookupError, IndexError):
+                    continue
+            if not found:
+                return
+            time.sleep(0.05)
 
     def _restart(self):
-        """Replace a kernel that will not stop, and replay the cells that had finished."""
+        """Replace a kernel that will not stop, and replay the cells that had finished.
+
+        At most MAX_RESTARTS times, and never past the deadline: after that the sandbox is
+        dead and every later request fails at once.
+        """
+        self.restarts += 1
+        if self.restarts > MAX_RESTARTS or self._remaining() <= 0:
+            self.dead = (f"the kernel had to be restarted {self.restarts - 1} times"
+                         if self.restarts > MAX_RESTARTS else
+                         f"the notebook used up its {self.limits['total_timeout']:g} s")
+            self._shutdown()
+            raise KernelGone(self.dead)
         try:
             self.km.shutdown_kernel(now=True)
         except Exception:
@@ -208,7 +260,11 @@ class Sandbox:
         self.kc.stop_channels()
         self._kill_strays()
         self.km = self.kc = None
-        self._start()
+        try:
+            self._start()
+        except KernelGone as e:
+            self.dead = str(e)
+            raise
         for i in list(self.finished):
             self._execute(self.cells[i], timeout=self.limits["cell_timeout"])
 
@@ -221,7 +277,11 @@ class Sandbox:
 
         Output beyond the cap is read and dropped, so a flood cannot exhaust memory.
         """
-        timeout = min(timeout, max(self._remaining(), 0.1))
+        if self.dead:
+            raise KernelGone(self.dead)
+        if self._remaining() <= 0:
+            raise SandboxTimeout(0)
+        timeout = min(timeout, self._remaining())
         msg_id = self.kc.execute(code, store_history=False, allow_stdin=False)
         end = time.monotonic() + timeout
         kept, dropped, replies, status = [], 0, [], None
@@ -245,7 +305,10 @@ class Sandbox:
             if kind == "display_data" and wire.MIME in content.get("data", {}):
                 data = content["data"][wire.MIME]
                 if isinstance(data, dict) and data.get("nonce") == self.nonce:
-                    replies.append(data.get("reply"))
+                    reply = data.get("reply")
+                    # keep one reply at most, and none too large to parse safely
+                    replies[:] = [reply] if isinstance(reply, str) and \
+                        len(reply) <= wire.MAX_TEXT else []
                 continue
             if kind == "stream":
                 text = content.get("text", "")
@@ -265,6 +328,8 @@ class Sandbox:
 
     def _interrupt(self):
         """Interrupt the running code; restart the kernel if it does not stop in 5 s."""
+        if self.dead:
+            return
         self.km.interrupt_kernel()
         try:
             self._execute("pass", timeout=5)
@@ -292,14 +357,26 @@ class Sandbox:
                 status, output, dropped = "timeout", "", 0
                 self.skipped.add(i)
                 self.messages.append(f"Code cell {n} was stopped after "
-                                     f"{self.limits['cell_timeout']} s (time limit); the "
+                                     f"{self.limits['cell_timeout']:g} s (time limit); the "
                                      "cells after it still ran.")
-                self._interrupt()
+                try:
+                    self._interrupt()
+                except KernelGone:
+                    pass
             except KernelGone:
                 status, output, dropped = "error", "", 0
                 self.messages.append(f"The kernel died while running code cell {n}; it was "
                                      "restarted and the cells before it replayed.")
-                self._restart()
+                try:
+                    self._restart()
+                except KernelGone:
+                    pass
+            if self.dead:
+                reports.append({"cell": n, "status": status, "output": output,
+                                "dropped": dropped})
+                self.messages.append(f"Grading of the notebook stopped at code cell {n}: "
+                                     f"{self.dead}.")
+                break
             reports.append({"cell": n, "status": status, "output": output, "dropped": dropped})
         return reports
 

@@ -17,6 +17,7 @@ import numpy as np
 
 MAX_ELEMENTS = 2_000_000   # numbers in one value
 MAX_DEPTH = 12
+MAX_HASHED = 2_000         # items in one set or dict (colliding hashes make building quadratic)
 MAX_TEXT = 50_000_000      # characters of JSON in one reply
 MIME = "application/x-backprop-probe+json"
 
@@ -101,6 +102,8 @@ def decode(node, depth=0, budget=None):
         else:
             raise WireError("malformed array kind")
         return arr.reshape(shape)
+    if t in ("set", "frozenset", "dict") and len(node.get("items", ())) > MAX_HASHED:
+        raise WireError("set or dict too large")
     if t in ("list", "tuple", "set", "frozenset"):
         items = [decode(x, depth + 1, budget) for x in node["items"]]
         if t == "list":

@@ -46,6 +46,13 @@ def test_wire_refuses_malformed_or_foreign_data(node):
         wire.decode(node)
 
 
+def test_wire_refuses_huge_sets_before_hashing_them():
+    """Is a set of many (possibly hash-colliding) items refused without building it?"""
+    node = {"t": "set", "items": [{"t": "int", "v": k * (2**61 - 1)} for k in range(3000)]}
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.decode(node)
+
+
 def test_limits_come_from_config_then_environment():
     """Do BACKPROP_* variables override the plugin config, and unknown keys get ignored?"""
     limits = limits_from({"cell_timeout": 60, "bogus": 1}, {"BACKPROP_CELL_TIMEOUT": "5"})
@@ -85,6 +92,7 @@ def test_kernel_cannot_read_the_graders_files(tmp_path):
         env = RemoteEnvironment(sandbox)
         assert env.get("uid") != 0
         assert env.get("s") == "PermissionError"
+        assert sandbox.km.transport == "ipc"  # no TCP port another uid could listen to
 
 
 def test_timeouts_stop_cells_and_calls_and_grading_goes_on(tmp_path):
@@ -132,3 +140,15 @@ def alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_total_time_limit_bounds_the_whole_grading(tmp_path):
+    """With a 4 s budget, do three looping cells and later requests end within it, promptly?"""
+    path = notebook(tmp_path, "while True:\n    pass", "while True:\n    pass", "x = 1")
+    start = time.monotonic()
+    with Sandbox(path, {"total_timeout": 4, "cell_timeout": 3}) as sandbox:
+        reports = sandbox.run_notebook()
+        assert reports[0]["status"] == "timeout"
+        assert [r["status"] for r in reports][-1] in ("timeout", "skipped")
+        assert RemoteEnvironment(sandbox).get("x") is None
+    assert time.monotonic() - start < 20

@@ -190,19 +190,13 @@ class Sandbox:
 
     def close(self):
         """Stop the kernel and kill every process it started; remove its directory."""
-        if self.kc is not None:
-            self.kc.stop_channels()
-        if self.km is not None:
-            try:
-                self.km.shutdown_kernel(now=True)
-            except Exception:
-                pass
-        self._kill_strays()
+        self._shutdown()
         shutil.rmtree(self.dir, ignore_errors=True)
         shutil.rmtree(self.conn_dir, ignore_errors=True)
         self.zmq_context.destroy(linger=0)
 
     def _shutdown(self):
+        """Stop the kernel and kill every process it started."""
         if self.kc is not None:
             self.kc.stop_channels()
         if self.km is not None:
@@ -253,13 +247,7 @@ class Sandbox:
                          f"the notebook used up its {self.limits['total_timeout']:g} s")
             self._shutdown()
             raise KernelGone(self.dead)
-        try:
-            self.km.shutdown_kernel(now=True)
-        except Exception:
-            pass
-        self.kc.stop_channels()
-        self._kill_strays()
-        self.km = self.kc = None
+        self._shutdown()
         try:
             self._start()
         except KernelGone as e:

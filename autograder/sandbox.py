@@ -122,7 +122,6 @@ class Sandbox:
         self.cells = [c.source for c in
                       nbformat.read(str(nb_copy), as_version=4).cells if c.cell_type == "code"]
         self.finished = []     # indexes of cells that ran to the end (for replay)
-        self.skipped = set()   # cells that would not stop: never run again
         self.km = self.kc = None
         self.messages = []     # what a student should know about the run (timeouts...)
         self.restarts = 0
@@ -343,7 +342,6 @@ class Sandbox:
                 self.finished.append(i)
             except SandboxTimeout:
                 status, output, dropped = "timeout", "", 0
-                self.skipped.add(i)
                 self.messages.append(f"Code cell {n} was stopped after "
                                      f"{self.limits['cell_timeout']:g} s (time limit); the "
                                      "cells after it still ran.")
@@ -442,12 +440,3 @@ class RemoteEnvironment:
         if isinstance(value, wire.FunctionName):
             return RemoteFunction(self.sandbox, name)
         return value
-
-    def __getitem__(self, name):
-        value = self.get(name, KeyError)
-        if value is KeyError:
-            raise KeyError(name)
-        return value
-
-    def __contains__(self, name):
-        return self.get(name, KeyError) is not KeyError

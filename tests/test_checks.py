@@ -53,7 +53,7 @@ def test_four_significant_figures_pass_by_hand_but_not_for_functions():
 ])
 def test_plausible_mistakes_are_named(answer, phrase):
     """Is each plausible mistake rejected with a message that names it?"""
-    with pytest.raises(AnswerError, match=None) as info:
+    with pytest.raises(AnswerError) as info:
         check_close(answer, EXPECTED, "W_updated", **HAND)
     assert phrase in str(info.value)
 

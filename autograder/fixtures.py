@@ -190,7 +190,7 @@ def grade_fixtures(name, paths, names=None, jobs=None):
         out = d / "out"
         out.mkdir()
         start = time.monotonic()
-        if spec.get("via") == "gradescope":
+        if spec.get("via", "gradescope") == "gradescope":
             results, log = gradescope_run(paths["zip"], sub, d)
             results_file = d / "autograder" / "results" / "results.json"
         else:

@@ -1,20 +1,152 @@
 """Gradescope's entry point: replaces otter's run_otter.py in every autograder zip.
 
-It runs otter's own autograder (``otter.run.run_autograder.main``) exactly as otter's
-script does, and makes sure a results.json exists whatever happened: a submission that is
-not a notebook, a notebook that otter cannot read, or a crash anywhere gets every question
-scored 0 with a message saying why, instead of Gradescope's bare "autograder failed".
+It grades directly, with no otter ``grade_notebook``: the submitted notebook is found without
+following any link, run once in the sandboxed kernel (:mod:`autograder.sandbox`), its tests
+run in this process (:mod:`autograder.trusted`), and otter's own ``GradingResults`` writes
+results.json in Gradescope's format. Nothing listens on a socket and nothing is unpickled
+while student code lives, and there is no second kernel. Whatever happens (a file that is
+not a notebook, a crash anywhere) a results.json is written, every question at 0 with the
+reason.
 
-``BACKPROP_AUTOGRADER_DIR`` (default ``/autograder``) lets the tests run it in a copy of
-Gradescope's layout.
+``BACKPROP_AUTOGRADER_DIR`` (default ``/autograder``) lets the tests and ``grade_all`` run it
+in a copy of Gradescope's layout.
 """
 
 import json
 import os
+import stat
 import sys
+import tempfile
+import zipfile
 
 AUTOGRADER_DIR = os.environ.get("BACKPROP_AUTOGRADER_DIR", "/autograder")
 RESULTS = os.path.join(AUTOGRADER_DIR, "results", "results.json")
+PLUGIN = "autograder.otter_plugin.TrustedGrading"
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+RESUBMIT = "Submit the assignment's notebook (.ipynb), or the zip its last cell exports."
+
+
+class SubmissionError(Exception):
+    """The upload holds no gradable notebook; the message says why, for the student."""
+
+
+def _read_regular(path):
+    """The bytes of a regular file, refusing links (O_NOFOLLOW, then fstat on the same fd)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise SubmissionError(f"{os.path.basename(path)} is not a regular file.")
+        if st.st_size > MAX_NOTEBOOK_BYTES:
+            raise SubmissionError(f"{os.path.basename(path)} is larger than "
+                                  f"{MAX_NOTEBOOK_BYTES // 2**20} MB.")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read()
+    finally:
+        os.close(fd)
+
+
+def _notebooks_in_zip(data, name):
+    """(member name, bytes) of each notebook in an uploaded zip; links inside are skipped."""
+    import io
+    found = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                mode = info.external_attr >> 16
+                if (info.filename.endswith(".ipynb") and not info.is_dir()
+                        and not stat.S_ISLNK(mode) and "__MACOSX" not in info.filename
+                        and info.file_size <= MAX_NOTEBOOK_BYTES):
+                    found.append((f"{name}:{info.filename}", zf.read(info)))
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise SubmissionError(f"{name} is not a readable zip ({e}).") from None
+    return found
+
+
+def find_notebook(submission_dir):
+    """The one notebook of an upload, as (name, bytes), read without following any link.
+
+    Gradescope unpacks an uploaded zip into ``submission_dir``; an exported zip may also
+    arrive whole. Links are ignored (lstat), never followed.
+    """
+    notebooks, skipped = [], []
+    for root, dirs, files in os.walk(submission_dir, followlinks=False):
+        dirs[:] = [d for d in dirs if d != "__MACOSX"]
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                skipped.append(name)
+            elif name.endswith(".ipynb") and ".ipynb_checkpoints" not in root:
+                notebooks.append((name, _read_regular(path)))
+            elif name.endswith(".zip"):
+                notebooks += _notebooks_in_zip(_read_regular(path), name)
+    notebooks = [(n, b) for n, b in notebooks if ".ipynb_checkpoints" not in n]
+    if not notebooks:
+        extra = f" (links are not followed: {', '.join(skipped)})" if skipped else ""
+        raise SubmissionError(f"No notebook was found in the submission{extra}. {RESUBMIT}")
+    if len(notebooks) > 1:
+        raise SubmissionError("The submission holds several notebooks ("
+                              + ", ".join(n for n, _ in notebooks) + "). " + RESUBMIT)
+    return notebooks[0]
+
+
+def plugin_limits(config):
+    """The sandbox limits from otter_config.json's plugin entry, then BACKPROP_* variables."""
+    from autograder.otter_plugin import limits_from
+    entry = {}
+    for plugin in config.get("plugins", []):
+        if isinstance(plugin, dict) and PLUGIN in plugin:
+            entry = plugin[PLUGIN] or {}
+    return limits_from(entry, os.environ)
+
+
+def clean(value):
+    """Results made safe to store: every string valid UTF-8, whatever the student printed."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def grade(ag_dir):
+    """Grade the submission in ``ag_dir`` (Gradescope's layout); return results.json's dict."""
+    from otter.run import AutograderConfig
+
+    from autograder import trusted
+    source = os.path.join(ag_dir, "source")
+    sys.path.insert(0, os.path.join(source, "files"))  # solutions/ lives only in the zip
+    if os.geteuid() == 0:  # the kernel runs as another uid: it may not look in here
+        for name in ("source", "submission", "results"):
+            if os.path.isdir(os.path.join(ag_dir, name)):
+                os.chmod(os.path.join(ag_dir, name), 0o700)
+    with open(os.path.join(source, "otter_config.json")) as f:
+        raw_config = json.load(f)
+    config = AutograderConfig(raw_config)
+    tests_dir = os.path.join(source, "tests")
+    try:
+        name, data = find_notebook(os.path.join(ag_dir, "submission"))
+        with tempfile.TemporaryDirectory(prefix="backprop-upload-") as tmp:
+            path = os.path.join(tmp, "submission.ipynb")
+            with open(path, "wb") as f:
+                f.write(data)
+            try:
+                import nbformat
+                nbformat.read(path, as_version=4)
+            except Exception:
+                raise SubmissionError(f"{name} is not a Jupyter notebook that can be read. "
+                                      + RESUBMIT) from None
+            results, notes, contained = trusted.grade(path, tests_dir, plugin_limits(raw_config))
+    except SubmissionError as e:
+        message = f"This submission could not be graded: {e}"
+        results, notes, contained = trusted.failed_results(tests_dir, message), [message], None
+    output = results.to_gradescope_dict(config)
+    if notes:
+        output["output"] = "\n".join(notes)
+    output["extra_data"] = {"sandbox": contained}
+    return output
 
 
 def fallback_results(message):
@@ -34,30 +166,23 @@ def fallback_results(message):
         return {"score": 0, "output": message, "tests": []}
 
 
+def write_results(results):
+    """Write results.json whole (a temporary file renamed over it)."""
+    tmp = RESULTS + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(clean(results), f, indent=2, ensure_ascii=False)
+    os.replace(tmp, RESULTS)
+
+
 def main():
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    message = None
     try:
-        from otter.run.run_autograder import main as run_autograder
-        run_autograder(AUTOGRADER_DIR)
+        results = grade(AUTOGRADER_DIR)
     except BaseException as e:  # noqa: BLE001 - whatever happened, results.json is written
-        message = (f"This submission could not be graded: {type(e).__name__}: {e}\n"
-                   "Submit the assignment's notebook (.ipynb), or the zip its last cell "
-                   "exports.")
-    if not os.path.exists(RESULTS) or message and _is_bare_error(RESULTS):
-        with open(RESULTS, "w") as f:
-            json.dump(fallback_results(message or "No results were produced."), f, indent=2)
+        results = fallback_results(f"This submission could not be graded: {type(e).__name__}: "
+                                   f"{e}\n{RESUBMIT}")
+    write_results(results)
     return 0
-
-
-def _is_bare_error(path):
-    """Whether otter wrote only its one-line "Autograder Error" results."""
-    try:
-        with open(path) as f:
-            tests = json.load(f).get("tests", [])
-        return all("score" not in t for t in tests)
-    except Exception:
-        return True
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ class TrustedGrading(AbstractOtterPlugin):
         self._use_zip_files()
         limits = limits_from(self.plugin_config, os.environ)
         try:
-            self.trusted_results, self.notes = trusted.grade(
+            self.trusted_results, self.notes, _ = trusted.grade(
                 self.submission_path, str(self._source_tests()), limits)
         except Exception as e:  # grading itself failed: say so, score 0, results still written
             self.notes = [f"This submission could not be graded ({type(e).__name__}: {e}). "

@@ -13,8 +13,8 @@ The kernel answers :class:`RemoteEnvironment` look-ups with plain data (:mod:`au
 import json
 import os
 import secrets
-import shutil
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -24,17 +24,19 @@ import nbformat
 import zmq
 from jupyter_client import KernelManager
 
-from autograder import wire
+from autograder import containment, wire
 
 DEFAULT_LIMITS = {
     "cell_timeout": 60,      # seconds for one cell of the notebook
     "call_timeout": 10,      # seconds for one call of a student function by a test
     "total_timeout": 600,    # seconds for the whole submission, tests included
     "output_limit": 100_000, # characters of output kept per cell (the rest is counted)
+    "memory_limit_mb": 4096, # memory of the whole submission (cgroup), and per process
+    "process_limit": 128,    # processes and threads of the whole submission
+    "disk_limit_mb": 512,    # largest file; size of the private /tmp, /var/tmp, /dev/shm
 }
 MAX_RESTARTS = 3
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a larger message from the kernel is dropped by zmq
-SANDBOX_UID_BASE, SANDBOX_UID_SPAN = 200_000, 800_000  # uids no account uses
 
 # A stand-in for otter in the kernel: the student's `grader.check(...)` and `grader.export()`
 # calls do nothing during grading (the checks run here, in the grading process).
@@ -66,41 +68,18 @@ class KernelGone(Exception):
     """The kernel died or could not be restarted."""
 
 
-def _make_traversable(paths):
-    """Let other users pass through (not list) the folders leading to the Python install.
-
-    Only used as root, where the kernel runs as an unprivileged uid: a Python under /root (pyenv,
-    Gradescope's miniforge) is otherwise out of its reach. Nothing becomes readable that
-    was not already readable to anyone who knew its name.
-    """
-    for path in paths:
-        path = Path(path).resolve()
-        for folder in [path, *path.parents] if path.is_dir() else list(path.parents):
-            mode = folder.stat().st_mode
-            if not mode & 0o001:
-                os.chmod(folder, (mode & 0o7777) | 0o001)
+def clean_text(text) -> str:
+    """Student text made safe to store: valid UTF-8 (lone surrogates become U+FFFD)."""
+    return str(text).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
-def _sandbox_ids():
-    """(uid, gid) to run the kernel as, or None to run it as ourselves (when not root).
-
-    As root, a fresh unprivileged uid of its own for each sandbox (no account needed), so
-    that concurrent gradings cannot touch each other and every process the student started
-    can be found by its uid and killed.
-    """
-    if os.geteuid() != 0:
-        return None
-    in_use = set()
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                in_use.add(proc.stat().st_uid)
-            except OSError:
-                pass
-    while True:
-        uid = SANDBOX_UID_BASE + secrets.randbelow(SANDBOX_UID_SPAN)
-        if uid not in in_use:
-            return uid, uid
+def _python_paths():
+    """What the kernel must reach of the Python install (its interpreter and packages)."""
+    import site
+    import sysconfig
+    paths = {sys.prefix, sys.base_prefix, *site.getsitepackages(),
+             sysconfig.get_paths()["stdlib"], os.path.dirname(os.path.realpath(sys.executable))}
+    return sorted(p for p in paths if os.path.isdir(p))
 
 
 class Sandbox:
@@ -108,130 +87,242 @@ class Sandbox:
 
     Use as a context manager; :meth:`run_notebook` executes the code cells in order and
     returns a list of per-cell reports; :meth:`request` asks the kernel for plain data.
+    ``containment`` says, for the results, which mechanism and limits held.
+
+    The sandbox folder (``self.dir``) is root-owned (mode 711) and holds the kernel's home
+    (the only folder the kernel may write), a fresh IPython folder and a fresh socket folder
+    per kernel start, and the connection files. The kernel cannot rename or replace any of
+    them, so root never acts on a path the submission can change.
     """
 
     def __init__(self, notebook_path, limits=None):
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.deadline = time.monotonic() + self.limits["total_timeout"]
-        self.ids = _sandbox_ids()
-        self.dir = Path(tempfile.mkdtemp(prefix="backprop-sandbox-"))
+        self.as_root = os.geteuid() == 0
+        self.mechanism = containment.choose_mechanism(self.as_root)
+        self.uid = containment.pick_sandbox_uid() if self.as_root else None
         self.marker = secrets.token_hex(8)
         self.nonce = secrets.token_hex(16)
-        nb_copy = self.dir / "submission.ipynb"
-        shutil.copyfile(notebook_path, nb_copy)
         self.cells = [c.source for c in
-                      nbformat.read(str(nb_copy), as_version=4).cells if c.cell_type == "code"]
+                      nbformat.read(str(notebook_path), as_version=4).cells
+                      if c.cell_type == "code"]
         self.finished = []     # indexes of cells that ran to the end (for replay)
         self.km = self.kc = None
+        self.init_pid = self.namespace = None
         self.messages = []     # what a student should know about the run (timeouts...)
         self.restarts = 0
         self.dead = None       # why the sandbox gave up (then every request fails at once)
-        # the connection file lives where the student cannot plant links: a folder of ours
-        self.conn_dir = Path(tempfile.mkdtemp(prefix="backprop-conn-"))
+        self.dir = Path(tempfile.mkdtemp(prefix="backprop-sandbox-"))
+        os.chmod(self.dir, 0o711)
+        self.home = self.dir / "home"
+        self._make_dir(self.home, owner=self.uid)
+        self.group = containment.ResourceGroup(self.limits, self.as_root)
+        blocked = containment.blocked_ancestors(_python_paths()) if self.as_root else []
+        self.expose = {"blocked": blocked, "paths": _python_paths() if blocked else []}
+        self.grant = containment.TraversalGrant(
+            blocked if self.mechanism != "pid-namespace" else [])
+        self.grant.__enter__()
         self.zmq_context = zmq.Context()
         self.zmq_context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        if self.ids:
-            os.chmod(self.conn_dir, 0o711)  # the kernel may open its file, not list the folder
-        if self.ids:  # before any student code runs: nothing here can be a planted link
-            import site
-            import sysconfig
-            _make_traversable([sys.executable, sys.prefix, sys.base_prefix,
-                               *site.getsitepackages(), sysconfig.get_paths()["stdlib"]])
-            for p in (self.dir, nb_copy):
-                os.chown(p, *self.ids, follow_symlinks=False)
-            os.chmod(self.dir, 0o700)
+        self.containment = {"mechanism": self.mechanism,
+                            "limits": [*self.group.applied, "rlimits"],
+                            "survivors": 0}
+
+    def _make_dir(self, path, owner=None, mode=0o700):
+        """A fresh folder inside our root-owned sandbox folder, optionally given to ``owner``."""
+        os.mkdir(path, mode)
+        os.chmod(path, mode)
+        if owner is not None:
+            os.chown(path, owner, owner, follow_symlinks=False)
 
     # ------------------------------------------------------------------ kernel life
     def __enter__(self):
-        self._start()
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc):
         self.close()
 
     def _env(self):
-        home = str(self.dir)
+        home = str(self.home)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": home, "IPYTHONDIR": os.path.join(home, ".ipython"),
+            "HOME": home, "IPYTHONDIR": str(self.dir / f"ipython-{self.restarts}"),
             "MPLCONFIGDIR": os.path.join(home, ".mpl"), "MPLBACKEND": "Agg",
             "JUPYTER_RUNTIME_DIR": os.path.join(home, ".runtime"),
             "LANG": "C.UTF-8", "PYTHONNOUSERSITE": "1",
+            # one thread per library: a submission's CPU use stays its own kernel's
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "BACKPROP_SANDBOX": self.marker,
         }
+        if os.environ.get("BACKPROP_ATTACK_MARK"):  # set only by the tests' attack fixtures
+            env["BACKPROP_ATTACK_MARK"] = os.environ["BACKPROP_ATTACK_MARK"]
         return env
 
+    def _launch_spec(self, connection_file):
+        rlimits = {"RLIMIT_AS": int(self.limits["memory_limit_mb"]) * 1024 * 1024,
+                   "RLIMIT_FSIZE": int(self.limits["disk_limit_mb"]) * 1024 * 1024,
+                   "RLIMIT_CORE": 0}
+        if self.as_root:  # counts every process and thread of the sandbox uid: the submission
+            rlimits["RLIMIT_NPROC"] = int(self.limits["process_limit"])
+        return {"uid": self.uid, "gid": self.uid, "home": str(self.home),
+                "connection_file": str(connection_file), "mechanism": self.mechanism,
+                "cgroup_procs": self.group.procs_files, "expose": self.expose,
+                "tmpfs_mb": self.limits["disk_limit_mb"], "rlimits": rlimits,
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f",
+                         str(connection_file)]}
+
     def _start(self):
-        shutil.rmtree(self.dir / ".ipython", ignore_errors=True)  # no startup files planted
-        if (self.dir / ".ipython").is_symlink():
-            (self.dir / ".ipython").unlink()
-        connection_file = self.conn_dir / f"kernel-{self.restarts}.json"
-        # ipc sockets inside the sandbox folder (mode 700): no other uid can reach the kernel
-        km = KernelManager(kernel_name="python3", transport="ipc",
-                           ip=str(self.dir / f".k{self.restarts}"),
+        n = self.restarts
+        ipc = self.dir / f"ipc-{n}"
+        # root-owned and sticky: the kernel may create its sockets here, and once they are
+        # ours it can neither rename nor replace them
+        self._make_dir(ipc, mode=0o1733 if self.as_root else 0o700)
+        self._make_dir(self.dir / f"ipython-{n}", owner=self.uid)  # no startup files planted
+        connection_file = self.dir / f"kernel-{n}.json"
+        spec_file = self.dir / f"launch-{n}.json"
+        spec_file.write_text(json.dumps(self._launch_spec(connection_file)))
+        os.chmod(spec_file, 0o600)
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(ipc / "k"),
                            connection_file=str(connection_file))
-        kwargs = {"cwd": str(self.dir), "env": self._env(),
-                  "stdout": open(os.devnull, "wb"), "stderr": open(os.devnull, "wb")}
-        if self.ids:
-            launcher = str(Path(__file__).with_name("kernel_launch.py"))
-            km.kernel_spec.argv = [sys.executable, "-I", launcher, str(self.ids[0]),
-                                   str(self.ids[1]), "{connection_file}"]
-        km.start_kernel(**kwargs)
+        launcher = str(Path(__file__).with_name("kernel_launch.py"))
+        km.kernel_spec.argv = [sys.executable, "-I", launcher, str(spec_file)]
+        km.start_kernel(cwd=str(self.dir), env=self._env(),
+                        stdout=open(os.devnull, "wb"),
+                        stderr=open(os.environ.get("BACKPROP_KERNEL_LOG", os.devnull), "ab"))
+        self.km = km
+        self._find_init()
+        if self.as_root:
+            self._claim_sockets(ipc, km)
         kc = km.client(context=self.zmq_context)
         kc.start_channels()
+        self.kc = kc
         try:
             kc.wait_for_ready(timeout=min(60, max(self._remaining(), 5)))
         except RuntimeError as e:
-            km.shutdown_kernel(now=True)
             raise KernelGone(f"the Python kernel did not start: {e}") from None
-        self.km, self.kc = km, kc
         self._execute(OTTER_STUB, timeout=30)
 
+    def _find_init(self):
+        """Remember the namespace's init (the launcher's child) and its PID namespace."""
+        if self.mechanism != "pid-namespace":
+            return
+        outer = self.km.provisioner.process.pid
+        for _ in range(500):
+            try:
+                children = Path(f"/proc/{outer}/task/{outer}/children").read_text().split()
+                if children:
+                    self.init_pid = int(children[0])
+                    self.namespace = os.readlink(f"/proc/{self.init_pid}/ns/pid")
+                    return
+            except OSError:
+                pass
+            time.sleep(0.01)
+
+    def _claim_sockets(self, ipc, km, timeout=30):
+        """Take ownership of the kernel's sockets before connecting to them.
+
+        Root connects only to sockets it owns, in a folder it owns: the kernel cannot swap one
+        for a link once claimed, and a link planted before the claim is refused.
+        """
+        info = km.get_connection_info()
+        names = [f"k-{info[key]}" for key in
+                 ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
+        fd = os.open(ipc, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            end = time.monotonic() + timeout
+            while True:
+                present = set(os.listdir(fd))
+                if all(n in present for n in names):
+                    break
+                if time.monotonic() > end or not km.is_alive():
+                    raise KernelGone("the Python kernel did not open its sockets")
+                time.sleep(0.01)
+            for name in names:
+                os.chown(name, 0, 0, dir_fd=fd, follow_symlinks=False)
+                st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                if not stat.S_ISSOCK(st.st_mode) or st.st_uid != 0:
+                    raise KernelGone("the kernel's sockets were tampered with")
+        finally:
+            os.close(fd)
+
     def close(self):
-        """Stop the kernel and kill every process it started; remove its directory."""
+        """End the kernel and every process it started; remove everything it left."""
         self._shutdown()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        shutil.rmtree(self.conn_dir, ignore_errors=True)
+        if self.uid is not None:
+            containment.remove_uid_files(self.uid, (*containment.SHARED_TMP, str(self.home)))
+        containment.remove_tree_by_fd(self.dir)
+        self.group.remove()
+        self.grant.__exit__(None, None, None)
         self.zmq_context.destroy(linger=0)
 
     def _shutdown(self):
-        """Stop the kernel and kill every process it started."""
+        """Stop the kernel and end every process it started, by the strongest mechanism."""
         if self.kc is not None:
             self.kc.stop_channels()
+        if self.init_pid is not None:
+            try:
+                os.kill(self.init_pid, signal.SIGKILL)  # the namespace dies with its init
+            except OSError:
+                pass
         if self.km is not None:
             try:
                 self.km.shutdown_kernel(now=True)
             except Exception:
                 pass
         self.km = self.kc = None
-        self._kill_strays()
+        self.group.kill()
+        self._wait_namespace_empty()
+        if self.uid is not None:
+            survivors = not containment.sweep_uid(self.uid)
+        else:
+            survivors = self._kill_marked()
+        self.init_pid = self.namespace = None
+        if survivors:
+            self.containment["survivors"] += 1
 
-    def _kill_strays(self):
-        """Kill every process left by the kernel: same uid (when sandboxed) or our marker.
+    def _wait_namespace_empty(self, timeout=10):
+        if self.namespace is None:
+            return
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if not any(self._in_namespace(p) for p in os.listdir(b"/proc") if p.isdigit()):
+                return
+            time.sleep(0.01)
 
-        Passes repeat until one finds nothing, so a process that forks while we kill it
-        does not survive.
+    def _in_namespace(self, pid):
+        try:
+            return os.readlink(b"/proc/" + pid + b"/ns/pid").decode() == self.namespace
+        except OSError:
+            return False
+
+    def _kill_marked(self):
+        """Not root, no namespace: kill every process carrying our marker (read as bytes).
+
+        Passes repeat until one finds nothing. Returns whether any remained after 20 passes.
         """
-        me = os.getpid()
+        me, needle = os.getpid(), f"BACKPROP_SANDBOX={self.marker}".encode()
         for _ in range(20):
             found = 0
-            for proc in Path("/proc").iterdir():
-                if not proc.name.isdigit() or int(proc.name) == me:
+            for name in os.listdir(b"/proc"):
+                if not name.isdigit() or int(name) == me:
                     continue
                 try:
-                    ours = self.ids and proc.stat().st_uid == self.ids[0]
-                    if not ours:
-                        environ = (proc / "environ").read_bytes()
-                        ours = f"BACKPROP_SANDBOX={self.marker}".encode() in environ
-                    state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                    if ours and state != "Z":
-                        os.kill(int(proc.name), signal.SIGKILL)
-                        found += 1
-                except (OSError, ProcessLookupError, IndexError):
+                    with open(b"/proc/" + name + b"/environ", "rb") as f:
+                        if needle not in f.read():
+                            continue
+                    os.kill(int(name), signal.SIGKILL)
+                    found += 1
+                except OSError:
                     continue
             if not found:
-                return
+                return False
             time.sleep(0.05)
+        return True
 
     def _restart(self):
         """Replace a kernel that will not stop, and replay the cells that had finished.
@@ -249,11 +340,18 @@ class Sandbox:
         self._shutdown()
         try:
             self._start()
-        except KernelGone as e:
-            self.dead = str(e)
-            raise
+        except (KernelGone, SandboxTimeout) as e:
+            self.dead = str(e) or "the kernel could not be restarted"
+            self._shutdown()
+            raise KernelGone(self.dead) from None
         for i in list(self.finished):
-            self._execute(self.cells[i], timeout=self.limits["cell_timeout"])
+            try:
+                self._execute(self.cells[i], timeout=self.limits["cell_timeout"])
+            except (SandboxTimeout, KernelGone):
+                self.dead = (f"code cell {i + 1} did not finish again when the cells were "
+                             "replayed after a restart")
+                self._shutdown()
+                raise KernelGone(self.dead) from None
 
     # ------------------------------------------------------------------ execution
     def _remaining(self):
@@ -306,6 +404,7 @@ class Sandbox:
                 text = str(content.get("data", {}).get("text/plain", ""))
             else:
                 continue
+            text = clean_text(text)
             cap = int(cap)
             if size < cap:
                 kept.append(text[:cap - size])
@@ -342,9 +441,13 @@ class Sandbox:
                 self.finished.append(i)
             except SandboxTimeout:
                 status, output, dropped = "timeout", "", 0
-                self.messages.append(f"Code cell {n} was stopped after "
-                                     f"{self.limits['cell_timeout']:g} s (time limit); the "
-                                     "cells after it still ran.")
+                if self._remaining() <= 0:
+                    self.messages.append(f"Code cell {n} was stopped: the notebook used up "
+                                         f"its {self.limits['total_timeout']:g} s in total.")
+                else:
+                    self.messages.append(f"Code cell {n} was stopped after "
+                                         f"{self.limits['cell_timeout']:g} s (time limit); "
+                                         "the cells after it still ran.")
                 try:
                     self._interrupt()
                 except KernelGone:
@@ -403,10 +506,10 @@ class RemoteFunction:
                                f"{self._sandbox.limits['call_timeout']} s") from None
         except KernelGone as e:
             raise StudentError("KernelDied", str(e)) from None
-        warnings = [str(w) for w in reply.get("warnings", [])][:20]
+        warnings = [clean_text(w) for w in reply.get("warnings", [])][:20]
         if not reply.get("ok"):
-            raise StudentError(str(reply.get("error", "Error"))[:100],
-                               str(reply.get("message", ""))[:500])
+            raise StudentError(clean_text(reply.get("error", "Error"))[:100],
+                               clean_text(reply.get("message", ""))[:500])
         return wire.decode(reply["value"]), warnings
 
     def __call__(self, *args):

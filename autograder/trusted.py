@@ -53,10 +53,12 @@ def run_test_file(path, env):
 
 
 def grade(notebook_path, tests_dir, limits=None):
-    """Grade a notebook against the test files in ``tests_dir``; return (GradingResults, notes).
+    """Grade a notebook against the test files in ``tests_dir``.
 
-    ``notes`` are messages about the run a student should see (cells stopped by the time
-    limit, output cut, the kernel restarted).
+    Returns (GradingResults, notes, containment): ``notes`` are messages about the run a
+    student should see (cells stopped by the time limit, output cut, the kernel restarted);
+    ``containment`` says which mechanism ended the submission's processes and which limits
+    held (for results.json's ``extra_data``).
     """
     paths = sorted(glob.glob(os.path.join(tests_dir, "*.py")))
     with Sandbox(notebook_path, limits) as sandbox:
@@ -68,7 +70,7 @@ def grade(notebook_path, tests_dir, limits=None):
         if r["dropped"]:
             notes.append(f"Code cell {r['cell']} printed too much: {r['dropped']} characters "
                          "of its output were dropped.")
-    return GradingResults(test_files), notes
+    return GradingResults(test_files), notes, sandbox.containment
 
 
 def failed_results(tests_dir, message):

@@ -1,0 +1,509 @@
+"""Operating-system containment for a sandboxed kernel: who it runs as, what it may use, and
+how everything it started is ended and cleaned away.
+
+Three mechanisms end a submission's processes, the strongest the host allows chosen at run
+time (:func:`choose_mechanism`):
+
+- ``pid-namespace``: the kernel runs in new PID, mount, network, IPC and UTS namespaces whose
+  init is our launcher (:mod:`autograder.kernel_launch`). Killing that init makes the
+  operating system kill every process in the namespace, whatever it did (zombie leaders, odd
+  names, new sessions, double forks, pid hopping). It also gives the kernel a private
+  ``/proc``, private ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (size-limited, gone with the
+  namespace) and no network, not even the host's loopback.
+- ``cgroup-kill``: a cgroup v2 of its own, ended by writing ``cgroup.kill``.
+- ``uid-kill``: the floor, for a container that refuses both (Gradescope's Docker may):
+  ``kill(-1, SIGKILL)`` issued *as the sandbox uid*, repeated until ``/proc`` (read as bytes)
+  holds no live task of that uid. A process cannot hide from it: whatever it calls itself,
+  kill(-1) reaches every process whose real uid is the sandbox's, and ``no_new_privs`` stops it
+  from changing that uid.
+
+Whatever the mechanism, the sweep of the sandbox uid runs last, and resources are bounded per
+submission: by cgroups (memory in total, process count, CPU weight) where the host lets us
+create them, and always by rlimits (``RLIMIT_NPROC`` counts every process and thread of the
+uid, so it bounds the whole submission; address space and file size per process).
+
+Root never acts by path inside a folder the submission can write: files the sandbox uid left
+in the shared temporary folders are removed by a process running *as that uid*, and the
+sandbox's own folder is removed with file descriptors after every process of the uid is gone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import pwd
+import grp
+import secrets
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SANDBOX_UID_BASE, SANDBOX_UID_SPAN = 200_000, 800_000  # uids no account uses
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")          # where any uid may leave files
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+SANDBOX_NAMESPACES = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def unshare(flags: int) -> None:
+    """``unshare(2)`` (``os.unshare`` only exists from Python 3.12)."""
+    if _libc.unshare(ctypes.c_int(flags)) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+# ---------------------------------------------------------------------------- mechanism
+_MECHANISM_CACHE: dict[bool, str] = {}
+
+
+def _namespaces_allowed(as_root: bool) -> bool:
+    """Whether a child may unshare the sandbox's namespaces (probed in a throw-away process)."""
+    flags = SANDBOX_NAMESPACES | (0 if as_root else CLONE_NEWUSER)
+    code = ("import ctypes,sys; l=ctypes.CDLL(None,use_errno=True); "
+            f"sys.exit(0 if l.unshare({flags})==0 else 1)")
+    try:
+        return subprocess.run([sys.executable, "-I", "-c", code], timeout=20,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def choose_mechanism(as_root: bool) -> str:
+    """The strongest containment the host allows: pid-namespace, cgroup-kill or uid-kill.
+
+    ``BACKPROP_CONTAINMENT`` in the grader's environment forces a weaker one (the tests use it
+    to prove that the floor holds on its own).
+    """
+    forced = os.environ.get("BACKPROP_CONTAINMENT")
+    if forced in ("pid-namespace", "cgroup-kill", "uid-kill"):
+        return forced
+    if as_root not in _MECHANISM_CACHE:
+        if _namespaces_allowed(as_root):
+            _MECHANISM_CACHE[as_root] = "pid-namespace"
+        elif _cgroup2_own_dir() is not None:
+            _MECHANISM_CACHE[as_root] = "cgroup-kill"
+        else:
+            _MECHANISM_CACHE[as_root] = "uid-kill" if as_root else "marker-kill"
+    return _MECHANISM_CACHE[as_root]
+
+
+# ---------------------------------------------------------------------------- cgroups
+def _own_cgroups() -> dict[str, str]:
+    """{controller or '' (v2): path} of this process, from /proc/self/cgroup."""
+    out = {}
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            for c in controllers.split(",") if controllers else [""]:
+                out[c] = path
+    except OSError:
+        pass
+    return out
+
+
+def _cgroup_mounts() -> dict[str, str]:
+    """{controller or '' (v2): mount point}, from /proc/self/mountinfo."""
+    mounts = {}
+    try:
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            left, right = line.split(" - ", 1)
+            fstype, _, options = right.split()[:3]
+            point = left.split()[4]
+            if fstype == "cgroup2":
+                mounts.setdefault("", point)
+            elif fstype == "cgroup":
+                for opt in options.split(","):
+                    if opt in ("memory", "pids", "cpu", "freezer"):
+                        mounts.setdefault(opt, point)
+    except (OSError, ValueError, IndexError):
+        pass
+    return mounts
+
+
+def _cgroup2_own_dir() -> Path | None:
+    """Our own cgroup v2 folder, if we may create children in it (needed for cgroup.kill)."""
+    mount, own = _cgroup_mounts().get(""), _own_cgroups().get("")
+    if mount is None or own is None:
+        return None
+    d = Path(mount) / own.lstrip("/")
+    return d if os.access(d, os.W_OK) and (d / "cgroup.procs").exists() else None
+
+
+class ResourceGroup:
+    """Per-submission cgroups: memory in total, process count, CPU weight, and cgroup.kill.
+
+    Uses cgroup v2 where a controller is delegated to us, v1 hierarchies otherwise, and
+    nothing where the host refuses (then rlimits alone bound the submission). ``applied``
+    lists what holds, for the results.
+    """
+
+    def __init__(self, limits: dict, as_root: bool):
+        self.dirs: list[Path] = []
+        self.kill_file: Path | None = None
+        self.applied: list[str] = []
+        if not as_root:
+            return
+        name = f"backprop-{secrets.token_hex(6)}"
+        mounts, own = _cgroup_mounts(), _own_cgroups()
+        memory = int(limits["memory_limit_mb"]) * 1024 * 1024
+        pids = int(limits["process_limit"])
+        v2 = _cgroup2_own_dir()
+        v2_controllers = set()
+        if v2 is not None:
+            try:
+                v2_controllers = set((v2 / "cgroup.subtree_control").read_text().split())
+            except OSError:
+                pass
+            d = self._make(v2 / name)
+            if d is not None:
+                self.kill_file = d / "cgroup.kill" if (d / "cgroup.kill").exists() else None
+                settings = {"memory": ("memory.max", memory), "pids": ("pids.max", pids),
+                            "cpu": ("cpu.weight", 100)}
+                for controller, (knob, value) in settings.items():
+                    if controller in v2_controllers and self._set(d / knob, value):
+                        self.applied.append(f"{controller} (cgroup v2)")
+                self.applied.append("cgroup.kill") if self.kill_file else None
+        v1_settings = {"memory": ("memory.limit_in_bytes", memory), "pids": ("pids.max", pids),
+                       "cpu": ("cpu.shares", 1024)}
+        for controller, (knob, value) in v1_settings.items():
+            if controller in v2_controllers or controller not in mounts or controller not in own:
+                continue
+            d = self._make(Path(mounts[controller]) / own[controller].lstrip("/") / name)
+            if d is not None and self._set(d / knob, value):
+                if controller == "memory":  # no swap: the limit is the memory in total
+                    self._set(d / "memory.memsw.limit_in_bytes", value)
+                self.applied.append(f"{controller} (cgroup v1)")
+
+    def _make(self, d: Path) -> Path | None:
+        try:
+            d.mkdir(mode=0o755)
+        except OSError:
+            return None
+        self.dirs.append(d)
+        return d
+
+    @staticmethod
+    def _set(knob: Path, value) -> bool:
+        try:
+            knob.write_text(str(value))
+            return True
+        except OSError:
+            return False
+
+    @property
+    def procs_files(self) -> list[str]:
+        """The ``cgroup.procs`` files the launcher joins before it drops privileges."""
+        return [str(d / "cgroup.procs") for d in self.dirs]
+
+    def kill(self) -> None:
+        if self.kill_file is not None:
+            self._set(self.kill_file, 1)
+
+    def pids(self) -> set[int]:
+        found = set()
+        for d in self.dirs:
+            try:
+                found.update(int(p) for p in (d / "cgroup.procs").read_text().split())
+            except (OSError, ValueError):
+                pass
+        return found
+
+    def remove(self) -> None:
+        """Remove the cgroups (each is empty once every process in it is gone)."""
+        for d in reversed(self.dirs):
+            for _ in range(50):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+        self.dirs = []
+
+
+# ---------------------------------------------------------------------------- uids
+def uid_is_free(uid: int) -> bool:
+    """No account, no group, no process and no file in the shared temporary folders."""
+    try:
+        pwd.getpwuid(uid)
+        return False
+    except KeyError:
+        pass
+    try:
+        grp.getgrgid(uid)
+        return False
+    except KeyError:
+        pass
+    if live_pids_of_uid(uid):
+        return False
+    for top in SHARED_TMP:
+        try:
+            with os.scandir(top) as entries:
+                if any(e.stat(follow_symlinks=False).st_uid == uid for e in entries):
+                    return False
+        except OSError:
+            continue
+    return True
+
+
+def pick_sandbox_uid() -> int:
+    while True:
+        uid = SANDBOX_UID_BASE + secrets.randbelow(SANDBOX_UID_SPAN)
+        if uid_is_free(uid):
+            return uid
+
+
+def _task_alive(task_dir: bytes) -> bool:
+    try:
+        with open(task_dir + b"/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return False
+
+
+def live_pids_of_uid(uid: int, exclude: int = -1) -> list[int]:
+    """Processes whose real uid is ``uid`` and that still have a live task (read as bytes:
+    a process's name may be any bytes). A zombie leader whose other threads run counts."""
+    found = []
+    wanted = str(uid).encode()
+    for name in os.listdir(b"/proc"):
+        if not name.isdigit() or int(name) == exclude:
+            continue
+        base = b"/proc/" + name
+        try:
+            with open(base + b"/status", "rb") as f:
+                status = f.read()
+        except OSError:
+            continue
+        for line in status.split(b"\n"):
+            if line.startswith(b"Uid:"):
+                if line.split()[1] == wanted:
+                    try:
+                        tasks = os.listdir(base + b"/task")
+                    except OSError:
+                        tasks = []
+                    if any(_task_alive(base + b"/task/" + t) for t in tasks):
+                        found.append(int(name))
+                break
+    return found
+
+
+def _run_as_uid(uid: int, job, *args, timeout: float = 60) -> bool:
+    """Run ``job(*args)`` in a forked child that has become ``uid`` (no groups); True if it
+    exited 0 in time. A fork, not a new Python: the uid may not be able to reach the
+    interpreter's folder (only the kernel's namespace is given a way there)."""
+    pid = os.fork()
+    if pid == 0:  # the child: only plain system calls from here on, then _exit
+        code = 1
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            code = 0 if job(*args) is not False else 1
+        finally:
+            os._exit(code)
+    end = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status) == 0
+        if time.monotonic() > end:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            return False
+        time.sleep(0.005)
+
+
+def _kill_all_of_my_uid() -> bool:
+    """As the sandbox uid: kill(-1) reaches exactly the processes this uid may signal, i.e.
+    every process whose real uid is the sandbox's. Repeated until none is left alive."""
+    import signal
+    uid, me = os.getuid(), os.getpid()
+    for attempt in range(600):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if not live_pids_of_uid(uid, exclude=me):
+            return True
+        time.sleep(0.005 if attempt < 100 else 0.05)
+    return False
+
+
+def sweep_uid(uid: int) -> bool:
+    """Kill every process of ``uid`` (the floor mechanism, and the last word of every other).
+
+    Returns True when /proc holds no live task of the uid afterwards.
+    """
+    if live_pids_of_uid(uid):
+        _run_as_uid(uid, _kill_all_of_my_uid)
+    return not live_pids_of_uid(uid)
+
+
+def _remove_my_files(tops) -> None:
+    """As the sandbox uid, once its processes are gone: remove what it owns under ``tops``.
+    As that uid, it can touch nothing of anyone else's."""
+    import shutil
+    uid = os.getuid()
+    for top in tops:
+        for root, dirs, files in os.walk(top, topdown=True, followlinks=False):
+            for name in list(dirs) + files:
+                path = os.path.join(root, name)
+                try:
+                    if os.lstat(path).st_uid != uid:
+                        continue
+                except OSError:
+                    continue
+                if name in dirs:
+                    dirs.remove(name)
+                    try:
+                        os.chmod(path, 0o700, follow_symlinks=False)
+                    except OSError:
+                        pass
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass
+
+
+def remove_uid_files(uid: int, tops=SHARED_TMP) -> None:
+    """Remove every file ``uid`` owns under ``tops``, running as that uid."""
+    _run_as_uid(uid, _remove_my_files, [t for t in tops if os.path.isdir(t)])
+
+
+def files_of_uid(uid: int, tops=SHARED_TMP) -> list[str]:
+    """Paths under ``tops`` owned by ``uid`` (for the tests and the final check)."""
+    found = []
+    for top in tops:
+        for root, dirs, files in os.walk(top, followlinks=False):
+            for name in dirs + files:
+                try:
+                    if os.lstat(os.path.join(root, name)).st_uid == uid:
+                        found.append(os.path.join(root, name))
+                except OSError:
+                    pass
+    return found
+
+
+def remove_tree_by_fd(path: str | os.PathLike) -> None:
+    """Remove a folder with file descriptors only (links inside are removed, never followed).
+
+    Only called once no process of the sandbox uid is left, so nothing changes under it.
+    """
+    path = os.fspath(path)
+    parent, name = os.path.split(path.rstrip("/"))
+    try:
+        fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        import shutil
+        try:
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(name, dir_fd=fd, ignore_errors=True)
+        else:
+            os.unlink(name, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------- python access
+def blocked_ancestors(paths) -> list[str]:
+    """Folders on the way to ``paths`` that other users may not pass through (e.g. /root)."""
+    blocked = []
+    for p in paths:
+        p = Path(p).resolve()
+        for folder in reversed([p, *p.parents] if p.is_dir() else list(p.parents)):
+            try:
+                if not folder.stat().st_mode & 0o001:
+                    if not any(str(folder).startswith(b.rstrip("/") + "/") or str(folder) == b
+                               for b in blocked):
+                        blocked.append(str(folder))
+                    break
+            except OSError:
+                break
+    return blocked
+
+
+class TraversalGrant:
+    """Let other users pass through (not list) ``folders``, and put their modes back after.
+
+    The floor for hosts without mount namespaces (where the kernel sees the real /root):
+    grants are counted in a root-owned state file under a lock, so concurrent gradings share
+    one grant and the last one to finish restores the original modes.
+    """
+
+    STATE = "/run/backprop-traversal.json" if os.path.isdir("/run") else \
+        os.path.join(tempfile.gettempdir(), "backprop-traversal.json")
+
+    def __init__(self, folders):
+        self.folders = sorted(folders)
+        self.active = False
+
+    def _locked_state(self):
+        fd = os.open(self.STATE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        st = os.fstat(fd)
+        if st.st_uid != 0 or not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise OSError(errno.EPERM, f"{self.STATE} is not root's own file")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        raw = os.read(fd, 1 << 20)
+        try:
+            state = json.loads(raw) if raw else {}
+        except ValueError:
+            state = {}
+        return fd, state
+
+    @staticmethod
+    def _save(fd, state):
+        data = json.dumps(state).encode()
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        os.write(fd, data)
+        os.close(fd)  # releases the lock
+
+    def __enter__(self):
+        if not self.folders:
+            return self
+        fd, state = self._locked_state()
+        for folder in self.folders:
+            entry = state.get(folder)
+            if entry is None:
+                mode = os.stat(folder, follow_symlinks=False).st_mode & 0o7777
+                entry = state[folder] = {"mode": mode, "users": 0}
+                os.chmod(folder, mode | 0o001, follow_symlinks=False)
+            entry["users"] += 1
+        self._save(fd, state)
+        self.active = True
+        return self
+
+    def __exit__(self, *exc):
+        if not self.active:
+            return
+        fd, state = self._locked_state()
+        for folder in self.folders:
+            entry = state.get(folder)
+            if entry is None:
+                continue
+            entry["users"] -= 1
+            if entry["users"] <= 0:
+                os.chmod(folder, entry["mode"], follow_symlinks=False)
+                del state[folder]
+        self._save(fd, state)
+        self.active = False

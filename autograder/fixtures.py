@@ -16,6 +16,7 @@ instructor would, and its results.json compared with the expectation.
 import concurrent.futures
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,9 @@ def build_submission(spec, paths, dest):
     ``pickle_marker`` adds a ``.OTTER_LOG`` that would create that file if unpickled.
     """
     dest = Path(dest)
+    if "link_to" in spec:  # the upload is a link (as an unpacked zip entry may be)
+        dest.symlink_to(spec["link_to"])
+        return dest
     if "raw" in spec:
         dest = dest.with_suffix(spec.get("suffix", ".ipynb"))
         dest.write_text(spec["raw"])
@@ -190,8 +194,11 @@ def grade_fixtures(name, paths, names=None, jobs=None):
         out = d / "out"
         out.mkdir()
         start = time.monotonic()
+        env = dict(spec.get("env", {}))
+        if spec.get("attack"):  # payloads act only in a grading carrying this marker
+            env["BACKPROP_ATTACK_MARK"] = marks[fixture]
         if spec.get("via", "gradescope") == "gradescope":
-            results, log = gradescope_run(paths["zip"], sub, d)
+            results, log = gradescope_run(paths["zip"], sub, d, env=env)
             results_file = d / "autograder" / "results" / "results.json"
         else:
             results, log = otter_run(paths["zip"], sub, out)
@@ -207,6 +214,7 @@ def grade_fixtures(name, paths, names=None, jobs=None):
 
     if "solution" not in names:
         names = ["solution", *names]
+    marks = {f: f"attack{secrets.token_hex(8)}" for f in names}
     jobs = jobs or os.cpu_count() or 1
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         graded = {f: (r, log, t) for f, r, log, t in pool.map(grade, names)}
@@ -221,6 +229,8 @@ def grade_fixtures(name, paths, names=None, jobs=None):
         limit = spec.get("expect", {}).get("max_seconds", DEFAULT_MAX_SECONDS)
         if elapsed > limit:
             problems.append(f"grading took {elapsed:.0f} s, more than {limit} s")
+        if spec.get("attack"):
+            problems += attack_leftovers(marks[fixture])
         marker = spec.get("pickle_marker")
         if marker and os.path.exists(marker):
             problems.append(f"the .OTTER_LOG pickle was loaded: {marker} exists")
@@ -228,6 +238,61 @@ def grade_fixtures(name, paths, names=None, jobs=None):
                      "possible": sum(full.values()), "problems": problems, "seconds": elapsed,
                      "as_expected": not problems, "results": results, "log": log})
     return rows
+
+
+def marked_tasks(mark):
+    """pids of live tasks whose environment carries ``mark`` (every thread is looked at, so
+    that a process whose leader is a zombie is found through its other threads)."""
+    needle = f"BACKPROP_ATTACK_MARK={mark}".encode()
+    found = set()
+    for pid in os.listdir(b"/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            tasks = os.listdir(b"/proc/" + pid + b"/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(b"/proc/" + pid + b"/task/" + tid + b"/environ", "rb") as f:
+                    if needle in f.read():
+                        found.add(int(pid))
+            except OSError:
+                continue
+    return found
+
+
+def attack_leftovers(mark, wait=2.0):
+    """What an attack fixture left behind: live processes carrying its marker, and files
+    named with it in the shared temporary folders. Both are removed, and reported."""
+    import shutil
+    import signal
+    import time
+    problems = []
+    end = time.monotonic() + wait
+    survivors = marked_tasks(mark)
+    while survivors and time.monotonic() < end:
+        time.sleep(0.1)
+        survivors = marked_tasks(mark)
+    if survivors:
+        problems.append(f"{len(survivors)} process(es) outlived the grading")
+        for _ in range(50):
+            for pid in marked_tasks(mark):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+        for root, dirs, files in os.walk(top):
+            for entry in dirs + files:
+                if mark in entry:
+                    path = os.path.join(root, entry)
+                    problems.append(f"left behind: {path}")
+                    if os.path.isdir(path) and not os.path.islink(path):
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        os.unlink(path)
+    return problems
 
 
 def grade_samples(name, paths):

@@ -41,11 +41,12 @@ SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
 
 
-def gradescope_run(zip_path, submission, work, timeout=GRADER_TIMEOUT):
+def gradescope_run(zip_path, submission, work, timeout=GRADER_TIMEOUT, env=None):
     """Grade as Gradescope does: the zip's run_otter.py in a copy of /autograder's layout.
 
     Returns (results.json as a dict, output). The submission is unpacked into submission/
-    if it is a zip, as Gradescope does with an uploaded zip.
+    if it is a zip, as Gradescope does with an uploaded zip. ``env`` adds variables to the
+    grader's environment (limits, or the tests' attack marker).
     """
     ag = Path(work) / "autograder"
     for sub in ("source", "submission", "results"):
@@ -57,8 +58,8 @@ def gradescope_run(zip_path, submission, work, timeout=GRADER_TIMEOUT):
         with zipfile.ZipFile(submission) as zf:
             zf.extractall(ag / "submission")
     else:
-        shutil.copy(submission, ag / "submission")
-    env = {**os.environ, "BACKPROP_AUTOGRADER_DIR": str(ag)}
+        shutil.copy(submission, ag / "submission", follow_symlinks=False)
+    env = {**os.environ, **(env or {}), "BACKPROP_AUTOGRADER_DIR": str(ag)}
     proc = subprocess.run([sys.executable, str(ag / "source" / "run_otter.py")], env=env,
                           capture_output=True, text=True, timeout=timeout, cwd=work)
     results = ag / "results" / "results.json"

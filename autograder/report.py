@@ -104,7 +104,9 @@ def write_report(records, path, title):
         fig.subplots_adjust(hspace=1.0)
         for ax, (q, s) in zip(axes[:, 0], with_mistakes):
             top = s["mistakes"].most_common(3)[::-1]
-            ax.barh([m[:70] for m, _ in top], [c for _, c in top], color="#aa3377")
+            ax.barh(range(len(top)), [c for _, c in top], color="#aa3377")
+            # student text: drawn as it is, never parsed as mathtext ("$\\sqrt[{$" crashes it)
+            ax.set_yticks(range(len(top)), [m[:70] for m, _ in top], parse_math=False)
             ax.set_title(q, loc="left", fontsize=9, fontweight="bold")
             ax.tick_params(labelsize=7)
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -134,5 +136,5 @@ td,th{{border:1px solid #ccc;padding:4px 8px}}</style></head><body>
 {'<h2>Not graded</h2><ul>' + error_rows + '</ul>' if errors else ''}
 </body></html>
 """
-    path.write_text(page)
+    path.write_text(page, encoding="utf-8", errors="replace")  # lone surrogates included
     return path

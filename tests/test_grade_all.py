@@ -21,6 +21,7 @@ FOLDER = {
     "not-a-notebook": 0,
     "attack-zip-with-fake-packages-and-log": 21,
     "attack-rewrites-otter-results": 0,
+    "student-text-that-breaks-renderers": 16,
 }
 
 
@@ -57,7 +58,7 @@ def test_csv_has_one_row_per_submission_with_exact_scores(graded):
         assert row["status"] == "graded"
     assert rows["notes.txt"]["status"] == "error"
     assert "not a notebook or a zip" in rows["notes.txt"]["reason"]
-    assert "Notebook does not appear to be JSON" in rows[files["not-a-notebook"]]["reason"]
+    assert "is not a Jupyter notebook" in rows[files["not-a-notebook"]]["reason"]
     assert {"q1b", "q1c", "q2a", "q2b", "q2c", "q2d", "q3a", "q3b", "q3c"} <= set(
         next(iter(rows.values())))
 
@@ -101,3 +102,36 @@ def test_interrupted_run_resumes_without_regrading(folder, tmp_path):
     assert all(after[name] == mtime for name, mtime in first.items())
     with open(out / "grades.csv") as f:
         assert len(list(csv.DictReader(f))) == len(FOLDER) + 1
+
+
+def test_a_cpu_hog_does_not_slow_its_neighbour_more_than_twice(built, tmp_path, monkeypatch):
+    """Graded beside 17 busy processes (--jobs 2), is an honest submission within 2x of its
+    time alone? Each submission has its own CPU weight (a cgroup), so the hog's processes
+    share one submission's part of the machine."""
+    from autograder import containment
+    if "cpu (cgroup v1)" not in containment.ResourceGroup(
+            {"memory_limit_mb": 1, "process_limit": 1}, os.geteuid() == 0).applied and \
+            "cpu (cgroup v2)" not in containment.ResourceGroup(
+                {"memory_limit_mb": 1, "process_limit": 1}, os.geteuid() == 0).applied:
+        pytest.skip("this host lets us create no CPU cgroup")
+    paths = built(NAME)
+    catalogue = fixtures.load_catalogue(NAME)
+    monkeypatch.setenv("BACKPROP_ATTACK_MARK", "attack" + os.urandom(8).hex())
+    alone, pair = tmp_path / "alone", tmp_path / "pair"
+    alone.mkdir()
+    pair.mkdir()
+    fixtures.build_submission(catalogue["solution"], paths, alone / "solution.ipynb")
+    fixtures.build_submission(catalogue["solution"], paths, pair / "solution.ipynb")
+    fixtures.build_submission(catalogue["escape-cpu-hog"], paths, pair / "hog.ipynb")
+    times = []
+    for _ in range(2):
+        records = grade_all.grade_folder(NAME, alone, tmp_path / "out-alone", jobs=1,
+                                         regrade=True, zip_path=paths["zip"], quiet=True)
+        times.append(records[0]["seconds"])
+    records = {r["file"]: r for r in grade_all.grade_folder(
+        NAME, pair, tmp_path / "out-pair", jobs=2, zip_path=paths["zip"], quiet=True)}
+    honest = records["solution.ipynb"]
+    assert sum(fixtures.question_scores(honest["results"]).values()) == FOLDER["solution"]
+    assert records["hog.ipynb"]["seconds"] > honest["seconds"]  # they did overlap
+    assert honest["seconds"] <= 2 * min(times), (honest["seconds"], times)
+    assert not fixtures.attack_leftovers(os.environ["BACKPROP_ATTACK_MARK"])

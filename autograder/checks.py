@@ -7,9 +7,16 @@ where the student's values arrive as plain data (see :mod:`autograder.sandbox`).
 
 Tolerances:
 
-- ``HAND``: a number worked out by hand and rounded to 4 significant figures passes
-  (relative error up to 6e-4 per entry).
+- ``HAND``: a number worked out by hand passes when it is written with at least 4
+  significant figures and is within 2e-3 relative of the reference, which leaves room for
+  intermediates rounded to 4 figures along a chain of products (000 3(b): 0.00081 x 1.6849
+  = 0.001365 for 0.0013636, 1e-3 off). A number written with fewer figures passes only if
+  it is the reference rounded to 4 figures (0.25, 0.26, 0.120 for 0.12004): 20.1 for e^3
+  is close, but not to the required precision, and the feedback says so.
 - ``IMPLEMENTED``: an implemented function is held to about 1e-6 relative.
+
+An answer that fails but is within ``CLOSE`` (1%) of the reference, and is none of the
+named mistakes, is told it is close but not precise enough (without the value).
 """
 
 import math
@@ -18,8 +25,9 @@ import warnings
 
 import numpy as np
 
-HAND = {"rtol": 6e-4, "atol": 1e-9}
+HAND = {"rtol": 2e-3, "atol": 1e-9, "sig_figs": 4}
 IMPLEMENTED = {"rtol": 1e-6, "atol": 1e-9}
+CLOSE = 1e-2  # a failing answer this near the reference is told it is close
 
 
 class AnswerError(AssertionError):
@@ -111,6 +119,45 @@ def _close(a, b, rtol, atol):
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
 
 
+def significant_figures(x):
+    """How many significant figures the shortest decimal form of the number ``x`` has.
+
+    0.001365 -> 4, 20.1 -> 3, 0.25 -> 2, 7.0 -> 1, 1 / 3 -> 16, 0 -> 1 (a typed number
+    keeps the figures it was typed with; a computed one has about 16).
+    """
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return 1
+    mantissa = repr(abs(x)).lower().split("e")[0]
+    digits = mantissa.replace(".", "").strip("0")  # 0.00120 and 1200.0: the figures are 12
+    return max(len(digits), 1)
+
+
+def round_significant(x, figures):
+    """``x`` rounded to ``figures`` significant figures (element-wise, 0 stays 0)."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.where(x == 0, 0, np.floor(np.log10(np.abs(np.where(x == 0, 1, x)))))
+    scale = 10.0 ** (figures - 1 - mag)
+    return np.where(x == 0, 0.0, np.round(x * scale) / scale)
+
+
+def _entries_ok(arr, exp, rtol, atol, sig_figs=None):
+    """Entry-wise pass mask: within the tolerances and, for hand answers, precise enough.
+
+    With ``sig_figs``, an entry also needs that many significant figures, or to equal the
+    reference rounded to that many figures (a short answer passes only if it is exact).
+    """
+    ok = np.abs(arr - exp) <= atol + rtol * np.abs(exp)
+    if sig_figs:
+        rounded = round_significant(exp, sig_figs)
+        exact = np.abs(arr - rounded) <= atol + 1e-12 * np.abs(rounded)
+        enough = np.vectorize(lambda v: significant_figures(v) >= sig_figs,
+                              otypes=[bool])(arr) if arr.size else np.ones(arr.shape, bool)
+        ok &= enough | exact
+    return ok
+
+
 def _shape_message(arr, exp, name):
     if arr.size == exp.size and arr.ndim != exp.ndim:
         return (f"{name} has shape {arr.shape} but should have shape {exp.shape}: the right "
@@ -152,7 +199,8 @@ def diagnose(actual, expected, *, rtol, atol, n=None, mistakes=None):
     return None
 
 
-def check_close(value, expected, name, *, rtol=1e-6, atol=1e-9, n=None, mistakes=None):
+def check_close(value, expected, name, *, rtol=1e-6, atol=1e-9, n=None, mistakes=None,
+                sig_figs=None):
     """Raise AnswerError unless ``value`` equals ``expected`` within the tolerances.
 
     Inputs:
@@ -162,9 +210,12 @@ def check_close(value, expected, name, *, rtol=1e-6, atol=1e-9, n=None, mistakes
     - rtol, atol: entry-wise tolerance |value - expected| <= atol + rtol |expected|;
       pass ``**HAND`` for hand-computed answers, ``**IMPLEMENTED`` for functions
     - n, mistakes: see :func:`diagnose`
+    - sig_figs: for hand answers (``HAND`` sets 4), an entry written with fewer significant
+      figures passes only if it equals the reference rounded to that many figures
 
     The shape must match exactly. On failure the message names the mistake the answer
-    looks like (transposed, wrong sign, factor 2, mean vs. sum, or one of ``mistakes``).
+    looks like (transposed, wrong sign, factor 2, mean vs. sum, or one of ``mistakes``),
+    or says it is close but not precise enough.
     """
     exp = np.asarray(expected, dtype=np.float64)
     arr = as_float_array(value, name)
@@ -174,7 +225,8 @@ def check_close(value, expected, name, *, rtol=1e-6, atol=1e-9, n=None, mistakes
                               f"and its transpose would be right.")
         raise AnswerError(_shape_message(arr, exp, name))
     arr = check_finite(arr, name)
-    if _close(arr, exp, rtol, atol):
+    ok = _entries_ok(arr, exp, rtol, atol, sig_figs)
+    if ok.all():
         return arr
     if arr.ndim == 2 and arr.shape[0] == arr.shape[1] and _close(arr.T, exp, rtol, atol):
         raise AnswerError(f"{name} looks transposed: check which index is rows and which "
@@ -182,7 +234,12 @@ def check_close(value, expected, name, *, rtol=1e-6, atol=1e-9, n=None, mistakes
     mistake = diagnose(arr, exp, rtol=rtol, atol=atol, n=n, mistakes=mistakes)
     if mistake:
         raise AnswerError(f"{name} is not correct: {mistake}.")
-    wrong = ~(np.abs(arr - exp) <= atol + rtol * np.abs(exp))
+    if _close(arr, exp, max(CLOSE, rtol), atol):
+        how = (f"give at least {sig_figs} significant figures, or keep the full precision of "
+               "your intermediate results" if sig_figs else
+               "is something rounded or approximated along the way?")
+        raise AnswerError(f"{name} is close, but not to the required precision: {how}.")
+    wrong = ~ok
     if arr.ndim == 0:
         raise AnswerError(f"{name} is not correct.")
     first = tuple(int(i) for i in np.argwhere(wrong)[0])
@@ -200,7 +257,21 @@ def check_number(value, expected, name, **tolerances):
 # --------------------------------------------------------------------------------------
 
 def check_int(value, expected, name, *, hint=None):
-    """Raise AnswerError unless ``value`` is a whole number equal to ``expected``."""
+    """Raise AnswerError unless ``value`` is a whole number equal to ``expected``.
+
+    7, np.int64(7) and 7.0 are all the whole number 7 (see :func:`check_whole_number`).
+    """
+    value = check_whole_number(value, name)
+    if int(value) != int(expected):
+        raise AnswerError(f"{name} is not correct." + (f" {hint}" if hint else ""))
+    return int(value)
+
+
+def check_whole_number(value, name):
+    """Raise AnswerError unless ``value`` is a whole number (7, np.int64(7), 7.0); return it as int.
+
+    The public twin of :func:`check_int`: it accepts exactly what ``check_int`` accepts.
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Number) \
             or type(value).__module__ not in ("builtins", "numpy"):
         if value is Ellipsis:
@@ -210,8 +281,6 @@ def check_int(value, expected, name, *, hint=None):
         raise AnswerError(f"{name} should be a whole number, not a complex number.")
     if not math.isfinite(float(value)) or float(value) != int(value):
         raise AnswerError(f"{name} should be a whole number.")
-    if int(value) != int(expected):
-        raise AnswerError(f"{name} is not correct." + (f" {hint}" if hint else ""))
     return int(value)
 
 

@@ -61,6 +61,7 @@ def gd_step(W, X, Y, lr):
 
 
 W_updated = gd_step(Q1C_W, Q1C_X, Q1C_Y, Q1C_LR)
+W_updated_2019 = gd_step(Q1C_W, Q1C_X, Q1C_Y_2019, Q1C_LR)  # seed 000 1(b): its answer is right
 
 # --------------------------------------------------------------------------------------
 # q2: boolean functions as networks of threshold units
@@ -197,6 +198,9 @@ def sigmoid_prime(z):
 
 sigmoid_prime_max = 0.25   # s'(z) = s(1 - s) is largest where s = 1/2 ...
 sigmoid_prime_argmax = 0.0  # ... that is, at z = 0
+# s(1 - s) > 0 for every real z and tends to 0 as z -> +-inf: the infimum 0 is never reached.
+sigmoid_prime_min = 0.0
+sigmoid_prime_min_attained = False
 
 
 def forward_chain(w, x):

@@ -5,7 +5,8 @@ import pytest
 
 from autograder.checks import (HAND, IMPLEMENTED, AnswerError, as_float_array, call,
                                check_close, check_int, check_letters, check_network_computes,
-                               check_shape, normalize_letters)
+                               check_shape, check_whole_number, normalize_letters,
+                               significant_figures)
 from autograder.wire import Opaque
 
 EXPECTED = np.array([[0.26, -0.12], [-0.8, -0.02]])
@@ -140,3 +141,85 @@ def test_call_reports_the_students_exception_without_a_traceback():
 
     with pytest.raises(AnswerError, match="f raised ZeroDivisionError: division by zero"):
         call(f, 1)
+
+
+# ----------------------------------------------------------------------------- hand answers
+
+G_000_3B = 0.0013636421727137  # dL/dw1 of seed 000 3(b), from solutions.matrix_backprop
+
+
+@pytest.mark.parametrize("answer", [
+    0.001365,             # the handout's own intermediates: 0.00081 x 1.6849 (1e-3 off)
+    0.00081 * 1.6849,     # the same product, typed as a computation
+    0.001364,             # the handout's printed answer
+    0.0013636421727137,   # full precision
+])
+def test_answers_from_the_handouts_4_digit_intermediates_pass(answer):
+    """Does a hand answer built from 4-digit intermediates pass (000 3(b): 0.00081 x 1.6849)?"""
+    check_close(answer, G_000_3B, "dL/dw1", **HAND)
+
+
+@pytest.mark.parametrize("answer, expected", [(0.25, 0.25), (0.26, 0.26), (0.120, 0.12004),
+                                              (0, 0.0), (7.0, 7)])
+def test_short_answers_pass_when_they_are_the_rounded_reference(answer, expected):
+    """Does an answer with fewer than 4 figures pass when it is the reference rounded (0.120)?"""
+    check_close(answer, expected, "x", **HAND)
+
+
+def test_three_figures_are_close_but_not_precise_enough():
+    """Is 20.1 for e^3 refused as close but not precise, without printing e^3?"""
+    with pytest.raises(AnswerError) as info:
+        check_close(20.1, np.exp(3), "e3", **HAND)
+    message = str(info.value)
+    assert "close, but not to the required precision" in message
+    assert "significant figures" in message
+    assert "20.09" not in message and "20.08" not in message
+
+
+def test_close_is_said_for_implemented_functions_too():
+    """Is an implemented value 1e-4 off told it is close (not precise to 1e-6)?"""
+    with pytest.raises(AnswerError, match="close, but not to the required precision"):
+        check_close(np.array([1.0001, 2.0]), np.array([1.0, 2.0]), "f", **IMPLEMENTED)
+
+
+@pytest.mark.parametrize("answer, phrase", [
+    (2 * G_000_3B, "factor of 2"),
+    (-G_000_3B, "wrong sign"),
+    (G_000_3B / 1.6849, "missing"),     # dy_hat/dw1: the factor dL/dy_hat left out
+    (G_000_3B * 1.02, "not correct"),   # 2% off: far more than rounding allows
+])
+def test_named_mistakes_still_fail_with_the_hand_tolerance(answer, phrase):
+    """Do the named mistakes of 000 3(b) still fail, and a 1% error too?"""
+    mistakes = {"the factor dL/dy_hat is missing": G_000_3B / 1.6849}
+    with pytest.raises(AnswerError) as info:
+        check_close(answer, G_000_3B, "dL/dw1", **HAND, mistakes=mistakes)
+    assert phrase in str(info.value)
+
+
+def test_hand_tolerance_refuses_an_answer_2e3_off():
+    """Is the hand tolerance a real bound: 0.3% off fails even with 4+ figures?"""
+    with pytest.raises(AnswerError, match="close"):
+        check_close(G_000_3B * 1.003, G_000_3B, "dL/dw1", **HAND)
+
+
+@pytest.mark.parametrize("value, figures", [(0.001365, 4), (20.1, 3), (0.25, 2), (7.0, 1),
+                                             (1 / 3, 16), (0.0, 1), (-123.8373, 7)])
+def test_significant_figures_of_a_typed_number(value, figures):
+    """Does a typed number keep the figures it was typed with?"""
+    assert significant_figures(value) == figures
+
+
+@pytest.mark.parametrize("value", [7, 7.0, np.int64(7), np.float64(7.0)])
+def test_whole_number_forms_pass_public_and_hidden_checks_alike(value):
+    """Is 7.0 a whole number for the public check exactly as for the hidden one?"""
+    assert check_whole_number(value, "n") == 7
+    assert check_int(value, 7, "n") == 7
+
+
+@pytest.mark.parametrize("value", [7.5, "7", True, None, ...])
+def test_whole_number_check_refuses_what_check_int_refuses(value):
+    """Do the public and hidden whole-number checks refuse the same values?"""
+    with pytest.raises(AnswerError):
+        check_whole_number(value, "n")
+    with pytest.raises(AnswerError):
+        check_int(value, 7, "n")

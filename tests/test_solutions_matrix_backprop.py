@@ -159,3 +159,68 @@ def test_handout_dyhat_dw2_for_regression_has_a_stray_factor():
     right = ref.Q3_W[2] * ref.sigmoid_prime(f2) * ref.sigmoid(f1)
     as_written = ref.sigmoid_prime(f3) * right
     assert abs(right - 0.1051) < 1e-4 and abs(as_written - 0.1051) > 1e-2
+
+
+# ----------------------------------------------------------------------------- issue 12
+
+def test_w_updated_2019_is_the_000_handout_answer_two_ways():
+    """Is W_updated_2019 the 2019 answer [[0.26, -0.42], [-0.2, 0.28]], by formula and numerically?"""
+    W, X, Y = ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019
+    numeric = numerical_gradient(lambda W_: ref.l2_loss(W_, X, Y), W)
+    assert np.allclose(ref.W_updated_2019, W - 0.1 * numeric, atol=1e-8)
+    # by hand, as the handout: 2 (Y_hat - Y) = [[3, 0.2], [0.4, 0]], X^T = [[0, 3], [2, 1]]
+    closed = W - 0.1 * np.array([[3, 0.2], [0.4, 0]]) @ np.array([[0, 3], [2, 1]])
+    assert np.allclose(ref.W_updated_2019, closed, atol=1e-12)
+    assert np.allclose(ref.W_updated_2019, [[0.26, -0.42], [-0.2, 0.28]], atol=1e-12)
+
+
+def test_handout_xT_swaps_x12_and_x21_but_keeps_x13_in_place():
+    """The 2019 q1(a) prints X^T with x12 and x21 swapped; x13 (and x22, x23) are in place."""
+    X = np.array([[11, 12, 13], [21, 22, 23]])
+    printed = np.array([[11, 12], [21, 22], [13, 23]])  # the handout's "X^T"
+    wrong = {tuple(int(v) for v in pair) for pair in np.argwhere(printed != X.T)}
+    assert wrong == {(0, 1), (1, 0)}
+    assert {int(printed[0, 1]), int(printed[1, 0])} == {12, 21}
+    assert printed[2, 0] == X.T[2, 0] == 13
+
+
+def test_sigmoid_prime_minimum_is_0_and_never_attained():
+    """Is inf s' = 0, approached at both ends but not reached (s' > 0 for every finite z)?"""
+    assert (ref.sigmoid_prime_min, ref.sigmoid_prime_min_attained) == (0.0, False)
+    # closed form: s' = e^{-|z|} / (1 + e^{-|z|})^2 > 0, below e^{-|z|} -> 0
+    z = np.array([-700.0, -30.0, -10.0, 10.0, 30.0])  # (s rounds to 1.0 beyond z = 36)
+    s = ref.sigmoid_prime(z)
+    assert np.all(s > 0) and np.all(s <= np.exp(-np.abs(z)))
+    # central differences of sigmoid agree at z = +-10 (4.5e-5, the handout's "fast")
+    for zi in (-10.0, 10.0):
+        numeric = numerical_gradient(lambda t: ref.sigmoid(t).sum(), np.array([zi]))[0]
+        assert abs(numeric - ref.sigmoid_prime(zi)) < 1e-9 and 4e-5 < numeric < 5e-5
+    # and it is the infimum: every value on a wide grid lies above 0 and below the max
+    grid = np.linspace(-30, 30, 10001)
+    assert ref.sigmoid_prime(grid).min() > ref.sigmoid_prime_min
+    assert ref.sigmoid_prime(grid).max() <= ref.sigmoid_prime_max
+
+
+def test_handout_dyhat_dw3_for_regression_keeps_the_same_stray_factor():
+    """000's regression dy_hat/dw3 writes [s'(f3)] [s(f2)] but its number 0.4852 is s(f2) alone."""
+    f1, f2, f3 = ref.forward_chain(ref.Q3_W, ref.Q3_X)
+    right = ref.sigmoid(f2)  # y_hat = w3 s(f2): dy_hat/dw3 = s(f2)
+    numeric = numerical_gradient(lambda w_: np.array(ref.regression_predict(w_, ref.Q3_X)),
+                                 ref.Q3_W.copy())[2]
+    assert abs(right - numeric) < 1e-8
+    as_written = ref.sigmoid_prime(f3) * right
+    assert abs(right - 0.4852) < 1e-4 and abs(as_written - 0.4852) > 0.1
+
+
+@pytest.mark.parametrize("kind, hand, intermediates", [
+    ("classification", [0.001364, -0.04271, -0.19723],
+     [0.00081 * 1.6849, -0.02535 * 1.6849, -0.1171 * 1.6849]),
+    ("regression", [0.8562, -26.8184, -123.8373],
+     [-0.003354 * -255.2431, 0.1051 * -255.2431, 0.4852 * -255.2431]),
+])
+def test_handout_q3_answers_pass_the_hand_tolerance(kind, hand, intermediates):
+    """Do 000's printed 3(b)/3(c) answers, and the products of its 4-digit intermediates, pass HAND?"""
+    from autograder.checks import HAND, check_close
+    expected = getattr(ref, f"grads_{kind}")
+    check_close(hand, expected, kind, **HAND)
+    check_close(intermediates, expected, kind, **HAND)

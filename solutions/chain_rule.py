@@ -5,7 +5,7 @@ Q1: the chain rule on a small scalar network
 Q2: a 1-hidden-layer network with one output,
     z = sigma(W0 x + b0),   y = W1 z + b1,
     with W0 (h, d), b0 (h,), W1 (1, h), b1 a scalar and x (d,).
-Q4: shapes of Jacobians of compositions.
+Q4 (optional in the handout): the chain rule for Jacobians.
 
 Conventions (all derivatives of Q2 are "shaped like the variable"): dW1 has the shape of
 W1, (1, h); dz of z, (h,); dW0 of W0, (h, d); db0 of b0, (h,); db1 of b1 (a float when b1
@@ -30,7 +30,34 @@ paths = {
     "z": {"b"},
 }
 
-HANDOUT_POINT = (2.0, 1.0, 0.5, -1.0, 3.0)  # (c, w, x, y, z) for q1b
+# The right-hand-side partials of q1a's chain rules, one per edge of the graph.
+LOCAL_KEYS = ("dv_da", "dv_db", "dv_dc", "da_dw", "da_dx", "da_dy", "db_dx", "db_dy", "db_dz")
+
+# q1b_point (an addition: the handout evaluates nothing at a point): the point this
+# assignment chose for a hand computation, (c, w, x, y, z).
+EXAMPLE_POINT = (2.0, 1.0, 0.5, -1.0, 3.0)
+
+
+def v_chain_rule(p):
+    """q1a: each dv/d(input) written with partial derivative symbols only (the handout's 1(a)).
+
+        dv/dc = dv/dc
+        dv/dw = dv/da da/dw
+        dv/dx = dv/da da/dx + dv/db db/dx
+        dv/dy = dv/da da/dy + dv/db db/dy
+        dv/dz = dv/db db/dz
+
+    Input: p, a dict keyed by :data:`LOCAL_KEYS` holding the values of the nine partials
+    (numbers, or arrays all of one shape); they need not come from any point (v, a, b).
+    Returns a dict keyed "dv_dc", "dv_dw", "dv_dx", "dv_dy", "dv_dz".
+    """
+    return {
+        "dv_dc": p["dv_dc"],
+        "dv_dw": p["dv_da"] * p["da_dw"],
+        "dv_dx": p["dv_da"] * p["da_dx"] + p["dv_db"] * p["db_dx"],
+        "dv_dy": p["dv_da"] * p["da_dy"] + p["dv_db"] * p["db_dy"],
+        "dv_dz": p["dv_db"] * p["db_dz"],
+    }
 
 
 def intermediates(w, x, y, z):
@@ -76,18 +103,11 @@ def v_partials(c, w, x, y, z):
     Inputs are scalars (or broadcastable arrays, all the same shape).
     Returns a dict keyed "dv_dc", "dv_dw", "dv_dx", "dv_dy", "dv_dz".
     """
-    p = local_partials(c, w, x, y, z)
-    return {
-        "dv_dc": p["dv_dc"],
-        "dv_dw": p["dv_da"] * p["da_dw"],
-        "dv_dx": p["dv_da"] * p["da_dx"] + p["dv_db"] * p["db_dx"],
-        "dv_dy": p["dv_da"] * p["da_dy"] + p["dv_db"] * p["db_dy"],
-        "dv_dz": p["dv_db"] * p["db_dz"],
-    }
+    return v_chain_rule(local_partials(c, w, x, y, z))
 
 
 def partials_at_point(c=2.0, w=1.0, x=0.5, y=-1.0, z=3.0):
-    """q1b at a point, by default the handout's (c, w, x, y, z) = (2, 1, 0.5, -1, 3).
+    """q1b_point: q1b at a point, by default :data:`EXAMPLE_POINT` = (2, 1, 0.5, -1, 3).
 
     There a = 0.25, b = 2.25, a - b = -2, v = 8 and the partials are
     dv/dc = 4, dv/dw = -8, dv/dx = -32, dv/dy = 16, dv/dz = 24.
@@ -96,7 +116,7 @@ def partials_at_point(c=2.0, w=1.0, x=0.5, y=-1.0, z=3.0):
     return {k: float(val) for k, val in v_partials(c, w, x, y, z).items()}
 
 
-PARTIALS_AT_POINT = partials_at_point(*HANDOUT_POINT)
+PARTIALS_AT_POINT = partials_at_point(*EXAMPLE_POINT)
 
 # ---------------------------------------------------------------------------------------
 # Q2.1: forward and backward pass of a 1-hidden-layer network
@@ -132,9 +152,9 @@ def output_grads(x, W0, b0, W1, b1):
     """q2_1b-d: derivatives of the output y (not of a loss) wrt each parameter and z.
 
     With s = z * (1 - z) = sigma'(W0 x + b0), shape (h,):
-        dy/dW1 = z^T                       (1, h)  (the handout's "z", laid out like W1)
+        dy/dW1 = z^T                       (1, h)  (the handout's "z" is its numerator layout)
         dy/db1 = 1                         scalar  (shaped like b1)
-        dy/dz  = W1^T                      (h,)
+        dy/dz  = W1^T                      (h,)    (the handout's "W1": numerator layout)
         dy/db0 = W1^T * s                  (h,)    (i-th entry W1_i z_i (1 - z_i))
         dy/dW0 = (W1^T * s) x^T            (h, d)  (row i is W1_i z_i (1 - z_i) x^T)
 
@@ -152,6 +172,37 @@ def output_grads(x, W0, b0, W1, b1):
         "dW0": np.outer(db0, x),
         "db0": db0,
     }
+
+def numerator_layout(grad):
+    """The derivative ``grad`` (shaped like its variable) rewritten in numerator layout.
+
+    Numerator layout gives d(scalar)/d(column vector, n) as a row (1, n) and
+    d(scalar)/d(matrix, p x q) as a (q, p) matrix: the transpose of "shaped like the
+    variable". So (1, h) -> (h, 1) (the handout's dy/dW1 = z), (h,) -> (1, h) (its
+    dy/dz = W1, and its literal dy/db0 = W1 o z o (1 - z)), (h, d) -> (d, h); a scalar stays.
+    """
+    g = np.asarray(grad, dtype=np.float64)
+    if g.ndim == 2:
+        return g.T.copy()
+    if g.ndim == 1:
+        return g[None, :].copy()
+    return g
+
+
+def numerator_layout_mistake(value, expected):
+    """A description if ``value`` is the derivative ``expected`` written in numerator layout.
+
+    Inputs: value, the student's answer as a float array; expected, the derivative shaped
+    like its variable. Returns a description for the student (no expected value), or None.
+    """
+    arr, exp = np.asarray(value, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    num = numerator_layout(exp)
+    if arr.shape != exp.shape and arr.shape == num.shape \
+            and np.allclose(arr, num, rtol=1e-6, atol=1e-9):
+        return (f"it is in numerator layout, shape {arr.shape}, as the handout writes it; this "
+                "notebook asks for every derivative shaped like its variable")
+    return None
+
 
 # ---------------------------------------------------------------------------------------
 # Q2.2: weight initialisation
@@ -261,7 +312,7 @@ def gd_train(params, X, y, lr, steps):
     return p
 
 # ---------------------------------------------------------------------------------------
-# Q4: the chain rule for Jacobians
+# Q4 (optional): the chain rule for Jacobians
 # ---------------------------------------------------------------------------------------
 
 
@@ -325,7 +376,7 @@ def v_partials_mistakes(c, w, x, y, z):
            "dv_dw": {},
            "dv_dz": {"a minus sign is lost: dv/db = -2c(a - b) and db/dz = -2(x - y - z)":
                      -k * t}}
-    for var in ("x", "y"):  # the named path mistakes first: they win a tie at the handout point
+    for var in ("x", "y"):  # the named path mistakes first: they win a tie at EXAMPLE_POINT
         key = "dv_d" + var
         out[key] = {
             f"it drops the path through b: {var} reaches v through both a and b": k * s,
@@ -337,6 +388,75 @@ def v_partials_mistakes(c, w, x, y, z):
     for key in ("dv_dw", "dv_dx", "dv_dy", "dv_dz"):
         out[key].update({half: right[key] / 2, quarter: right[key] / 4})
     return out
+
+
+def v_chain_rule_mistakes(p):
+    """q1a: per key of :func:`v_chain_rule`, {description: the value that mistake gives} for
+    the partials ``p`` (a dict keyed by :data:`LOCAL_KEYS`).
+
+    A path dropped or taken through the wrong intermediate, the partials along a path
+    added instead of multiplied, the two paths multiplied instead of added, the b path
+    subtracted.
+    """
+    right = v_chain_rule(p)
+    via_a = {v: p["dv_da"] * p["da_d" + v] for v in "wxy"}
+    via_b = {v: p["dv_db"] * p["db_d" + v] for v in "xyz"}
+    added = "the partials along one path are added: along a path they multiply"
+    out = {
+        "dv_dc": {"it goes through a: c enters v directly, not through a or b":
+                  p["dv_da"] * p["dv_dc"],
+                  "it looks like dv/da, not dv/dc": p["dv_da"]},
+        "dv_dw": {"it goes through b, but w does not appear in b": p["dv_db"] * p["da_dw"],
+                  added: p["dv_da"] + p["da_dw"]},
+        "dv_dz": {"it goes through a, but z does not appear in a": p["dv_da"] * p["db_dz"],
+                  added: p["dv_db"] + p["db_dz"]},
+    }
+    for v in "xy":
+        out["dv_d" + v] = {
+            f"it drops the path through b: {v} reaches v through both a and b": via_a[v],
+            f"it drops the path through a: {v} reaches v through both a and b": via_b[v],
+            "the path through b is subtracted: the terms of the paths add": via_a[v] - via_b[v],
+            "the two paths are multiplied: one term per path, and the terms add":
+                via_a[v] * via_b[v],
+            added: p["dv_da"] + p["da_d" + v] + p["dv_db"] + p["db_d" + v],
+        }
+    for key in out:
+        out[key] = {d: w for d, w in out[key].items() if not np.isclose(w, right[key])}
+    return out
+
+
+def local_partials_mistakes(c, w, x, y, z):
+    """q1b: per key of :func:`local_partials`, {description: the value that mistake gives}.
+
+    The generic diagnosis of the grading core already names a wrong sign and a missing
+    factor 2; these are the mistakes it cannot name.
+    """
+    a, b = intermediates(w, x, y, z)
+    s, t = w + x + y, x - y - z
+    return {
+        "dv_da": {"it looks like dv/dc = (a - b)^2, not dv/da": (a - b) ** 2},
+        "dv_db": {"it looks like dv/dc = (a - b)^2, not dv/db": (a - b) ** 2},
+        "dv_dc": {"it looks like v itself, but dv/dc = v / c": c * (a - b) ** 2,
+                  "it looks like dv/da, not dv/dc": 2 * c * (a - b)},
+        "da_dw": {"it looks like a itself, not its derivative": s ** 2},
+        "da_dx": {"it looks like a itself, not its derivative": s ** 2},
+        "da_dy": {"it looks like a itself, not its derivative": s ** 2},
+        "db_dx": {"it looks like b itself, not its derivative": t ** 2},
+        "db_dy": {"it looks like b itself, not its derivative": t ** 2},
+        "db_dz": {"it looks like b itself, not its derivative": t ** 2},
+    }
+
+
+def composite_derivative_sum_mistakes(df_dy, dg_dx):
+    """q4b: {description: the value that mistake gives} for the sum of products."""
+    df_dy, dg_dx = np.asarray(df_dy, dtype=np.float64), np.asarray(dg_dx, dtype=np.float64)
+    return {
+        "it multiplies the two sums, which adds the cross terms df/dy_i dg_j/dx with j != i: "
+        "the chain rule has one product per path x -> y_i -> f":
+            float(df_dy.sum() * dg_dx.sum()),
+        "it adds the partials: along the path x -> y_i -> f they multiply":
+            float(np.sum(df_dy + dg_dx)),
+    }
 
 
 def output_grads_mistakes(x, W0, b0, W1, b1):

@@ -39,11 +39,12 @@ def test_v_partials_match_central_differences_at_random_point(seed):
                               what=f"dv/d(c,w,x,y,z) seed {seed}")
 
 
-def test_v_partials_at_handout_point():
-    """Are the partials at (2, 1, 0.5, -1, 3) equal to 4, -8, -32, 16, 24 and to central differences?"""
-    p = np.array(cr.HANDOUT_POINT)
+def test_v_partials_at_example_point():
+    """Are the partials at q1b_point's (2, 1, 0.5, -1, 3) equal to 4, -8, -32, 16, 24 and to
+    central differences? (The point is this assignment's; the handout evaluates nothing.)"""
+    p = np.array(cr.EXAMPLE_POINT)
     expected = {"dv_dc": 4.0, "dv_dw": -8.0, "dv_dx": -32.0, "dv_dy": 16.0, "dv_dz": 24.0}
-    for got in (cr.partials_at_point(), cr.partials_at_point(*cr.HANDOUT_POINT),
+    for got in (cr.partials_at_point(), cr.partials_at_point(*cr.EXAMPLE_POINT),
                 cr.PARTIALS_AT_POINT):
         assert got == pytest.approx(expected, abs=1e-12)
     num = numerical_gradient(v_of_vector, p)
@@ -75,6 +76,77 @@ def test_handout_closed_forms_match_central_differences(name, seed):
     num = numerical_gradient(v_of_vector, p)[cr.INPUTS.index(name[-1])]
     assert rel_error(printed, num) < 1e-6
     assert cr.v_partials(*p)[name] == pytest.approx(printed, rel=1e-12)
+
+
+# The handout's 1(a) answer, term by term, as functions of the nine edge partials.
+HANDOUT_CHAIN_RULE = {
+    "dv_dc": lambda p: p["dv_dc"],
+    "dv_dw": lambda p: p["dv_da"] * p["da_dw"],
+    "dv_dx": lambda p: p["dv_da"] * p["da_dx"] + p["dv_db"] * p["db_dx"],
+    "dv_dy": lambda p: p["dv_da"] * p["da_dy"] + p["dv_db"] * p["db_dy"],
+    "dv_dz": lambda p: p["dv_db"] * p["db_dz"],
+}
+
+
+def random_partials(seed):
+    """Nine arbitrary edge partials, each of magnitude in [0.5, 2], keyed by LOCAL_KEYS."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.5, 2.0, size=9) * rng.choice([-1.0, 1.0], size=9)
+    return dict(zip(cr.LOCAL_KEYS, values))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_v_chain_rule_is_the_handouts_1a_answer(seed):
+    """Does v_chain_rule give the handout's 1(a) expressions for arbitrary partials?"""
+    p = random_partials(seed)
+    got = cr.v_chain_rule(p)
+    assert set(got) == set(HANDOUT_CHAIN_RULE)
+    for key, expr in HANDOUT_CHAIN_RULE.items():
+        assert got[key] == pytest.approx(expr(p), rel=1e-14)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_v_chain_rule_of_the_edge_partials_matches_central_differences(seed):
+    """Fed the edge partials at a point, do the 1(a) expressions give dv/d(input) numerically?"""
+    point = random_point(seed)
+    d = cr.v_chain_rule(cr.local_partials(*point))
+    assert_close_to_numerical(np.array([d["dv_d" + k] for k in cr.INPUTS]),
+                              numerical_gradient(v_of_vector, point), what="1(a) expressions")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_v_chain_rule_mistakes_differ_from_the_right_answer(seed):
+    """Is every catalogued q1a expression mistake a different value from the right one?"""
+    p = random_partials(seed)
+    right = cr.v_chain_rule(p)
+    mistakes = cr.v_chain_rule_mistakes(p)
+    assert set(mistakes) == set(right)
+    assert all(mistakes[k] for k in ("dv_dw", "dv_dx", "dv_dy", "dv_dz"))
+    for key, catalogue in mistakes.items():
+        for description, wrong in catalogue.items():
+            assert not np.isclose(wrong, right[key], rtol=1e-3), (key, description)
+
+
+def test_v_chain_rule_mistakes_reproduce_the_mistakes():
+    """Does 'drops the path through b' equal dv/da da/dx alone, as its name says?"""
+    p = random_partials(0)
+    m = cr.v_chain_rule_mistakes(p)
+    assert m["dv_dx"]["it drops the path through b: x reaches v through both a and b"] == \
+        pytest.approx(p["dv_da"] * p["da_dx"])
+    assert m["dv_dz"]["it goes through a, but z does not appear in a"] == \
+        pytest.approx(p["dv_da"] * p["db_dz"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_local_partials_mistakes_differ_from_the_right_answer(seed):
+    """Is every catalogued q1b edge-partial mistake a different value from the right one?"""
+    point = random_point(seed)
+    right = cr.local_partials(*point)
+    mistakes = cr.local_partials_mistakes(*point)
+    assert set(mistakes) == set(right) == set(cr.LOCAL_KEYS)
+    for key, catalogue in mistakes.items():
+        for description, wrong in catalogue.items():
+            assert not np.isclose(wrong, right[key], rtol=1e-3), (key, description)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -193,6 +265,57 @@ def test_transposed_dW0_and_handout_literal_db0_are_rejected():
     with pytest.raises(AssertionError, match="shape"):
         assert_close_to_numerical(literal, num_b0, what="literal dy/db0")
     assert_close_to_numerical(literal.T[:, 0], num_b0, what="dy/db0 = W1^T o z o (1 - z)")
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_handout_2_1bc_answers_are_one_layout_the_numerator_layout(seed):
+    """Are the handout's dy/dW1 = z (a column, h x 1) and dy/dz = W1 (a row, 1 x h) both the
+    numerator layout, i.e. both the transposes of the derivatives shaped like W1 and z?
+
+    So (b) and (c) agree with each other; it is (d) that states its shapes in the other
+    layout (dy/dW0 in R^{h x d}, dy/db0 in R^h, shaped like W0 and b0).
+    """
+    x, W0, b0, W1, b1 = random_net(seed, d=3, h=4)
+    z, _ = cr.forward(x, W0, b0, W1, b1)
+    # numerator layout, from central differences: d(scalar)/d(column z) is a row (1, h) ...
+    row = numerical_jacobian(lambda t: np.atleast_1d(W1[0] @ t + b1), z)
+    assert row.shape == (1, 4)
+    assert np.allclose(row, W1, atol=1e-7)                    # ... the handout's "W1"
+    # ... and d(scalar)/d(W1, 1 x h) is (h, 1): the transpose of the gradient shaped like W1
+    grad_W1 = numerical_gradient(lambda t: cr.forward(x, W0, b0, t, b1)[1][0], W1)
+    assert np.allclose(grad_W1.T, z[:, None], atol=1e-7)     # ... the handout's "z", a column
+    g = cr.output_grads(x, W0, b0, W1, b1)
+    assert np.allclose(cr.numerator_layout(g["dW1"]), z[:, None])
+    assert np.allclose(cr.numerator_layout(g["dz"]), W1)
+    for key in ("dW1", "dz", "db0", "dW0"):
+        message = cr.numerator_layout_mistake(cr.numerator_layout(g[key]), g[key])
+        assert message and "numerator layout" in message
+        assert cr.numerator_layout_mistake(g[key], g[key]) is None
+
+
+def test_handout_2_2b_dW1_is_a_vector_not_the_scalar_one_half():
+    """At zero init, is dy/dW1 a vector of h entries 1/2 (the handout writes "z = 1/2")?"""
+    from autograder.checks import AnswerError, check_close
+    x = np.array([0.4, -1.3, 2.0])
+    p = cr.constant_params(3, 4, 0.0)
+    num = numerical_gradient(lambda t: cr.forward(x, p["W0"], p["b0"], t, 0.0)[1][0], p["W1"])
+    assert num.shape == (1, 4) and np.allclose(num, 0.5, atol=1e-8)
+    with pytest.raises(AnswerError, match="shape"):
+        check_close(0.5, cr.zero_init_grads(x, h=4)["dW1"], "dy/dW1 = 1/2")
+
+
+def test_handout_2_2b_dW0_as_written_does_not_multiply():
+    """Is the zero-init [W1 o z o (1 - z)] x^T, with W1 a row as written, undefined (the
+    transpose of 2.1(d) is dropped), while [W1^T o z o (1 - z)] x^T is the (h, d) zero?"""
+    x = np.array([0.4, -1.3, 2.0])
+    p = cr.constant_params(3, 4, 0.0)
+    z, _ = cr.zero_init_values(x, h=4)
+    with pytest.raises(ValueError):
+        (p["W1"] * z * (1 - z)) @ x[None, :]                  # (1, h) times (1, d)
+    fixed = (p["W1"].T * z[:, None] * (1 - z[:, None])) @ x[None, :]
+    num = numerical_gradient(lambda t: cr.forward(x, t, p["b0"], p["W1"], 0.0)[1][0], p["W0"])
+    assert fixed.shape == (4, 3) and np.allclose(fixed, num, atol=1e-9)
+    assert np.allclose(fixed, cr.zero_init_grads(x, h=4)["dW0"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -348,6 +471,27 @@ def test_composite_derivative_sum(n):
     assert_close_to_numerical(got, num, what="(f o g)'")
 
 
+@pytest.mark.parametrize("n", [1, 3, 6])
+def test_handout_4b_sum_is_the_4a_product_with_m_l_1(n):
+    """Is the 4(b) sum the 4(a) product of a (1, n) by an (n, 1) Jacobian, as it should be?"""
+    rng = np.random.default_rng(40 + n)
+    df_dy, dg_dx = rng.standard_normal(n), rng.standard_normal(n)
+    prod = cr.composite_jacobian(df_dy[None, :], dg_dx[:, None])
+    assert prod.shape == (1, 1)
+    assert cr.composite_derivative_sum(df_dy, dg_dx) == pytest.approx(prod[0, 0], rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [3, 6])
+def test_composite_derivative_sum_mistakes_differ_from_the_right_answer(n):
+    """Is every catalogued q4b mistake a different value from the sum of products (n > 1)?"""
+    rng = np.random.default_rng(41)
+    df_dy = rng.uniform(0.5, 2.0, size=n) * rng.choice([-1.0, 1.0], size=n)
+    dg_dx = rng.uniform(0.5, 2.0, size=n) * rng.choice([-1.0, 1.0], size=n)
+    right = cr.composite_derivative_sum(df_dy, dg_dx)
+    for description, wrong in cr.composite_derivative_sum_mistakes(df_dy, dg_dx).items():
+        assert not np.isclose(wrong, right, rtol=1e-3), description
+
+
 @pytest.mark.parametrize("n,p,q", [(2, 3, 4), (4, 2, 2), (1, 1, 3)])
 def test_matrix_input_jacobian_shapes(n, p, q):
     """Is dg/dW an (n, p, q) tensor, and dg/dvec(W) its (n, p*q) row-major flattening?"""
@@ -368,7 +512,7 @@ def test_matrix_input_jacobian_shapes(n, p, q):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_v_partials_mistakes_differ_from_the_right_answer(seed):
     """Is every catalogued q1b mistake a different value from the right partial?"""
-    for p in (random_point(seed), np.array(cr.HANDOUT_POINT)):
+    for p in (random_point(seed), np.array(cr.EXAMPLE_POINT)):
         right = cr.v_partials(*p)
         for key, mistakes in cr.v_partials_mistakes(*p).items():
             for description, wrong in mistakes.items():

@@ -81,11 +81,29 @@ def stage(name):
     shutil.copyfile(ROOT / "pyproject.toml", stage_dir / "pyproject.toml")
     with open(ROOT / "otter_config.json") as f:
         generate = json.load(f)
+    _add_credit(generate, src / f"{name}.ipynb")
     config = {**SHARED_ASSIGN_CONFIG, "generate": generate}
     with open(stage_dir / "assign_config.yaml", "w") as f:
         yaml.safe_dump(config, f, sort_keys=False)
     (stage_dir / "requirements.txt").write_text("\n".join(ZIP_REQUIREMENTS) + "\n")
     return stage_dir / f"{name}.ipynb"
+
+
+def _add_credit(generate, master):
+    """Tell the grading plugin which questions are optional or extra credit.
+
+    The master notebook's question configs say so (``credit:``); the zip's copy of the
+    plugin config carries it, so that grading leaves them out of the maximum.
+    """
+    from autograder.coverage import notebook_questions
+    credit = {q: c["credit"] for q, c in notebook_questions(master).items()
+              if c["credit"] != "required" and not c["manual"]}
+    for plugin in generate.get("plugins", []):
+        if isinstance(plugin, dict) and PLUGIN in plugin:
+            plugin[PLUGIN] = {**(plugin[PLUGIN] or {}), "credit": credit}
+
+
+PLUGIN = "autograder.otter_plugin.TrustedGrading"
 
 
 def otter_command():

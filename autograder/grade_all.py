@@ -115,13 +115,25 @@ def load_records(out_dir):
     return records
 
 
+def credit_points(results):
+    """{question: (credit, points)} of the optional and extra-credit questions of a result."""
+    credit = ((results or {}).get("extra_data") or {}).get("credit") or {}
+    return {q: (c["credit"], c["points"]) for q, c in credit.items()}
+
+
 def write_csv(records, path, questions):
+    """One row per submission: total (extra credit included), the required maximum, the
+    points earned on optional and extra-credit questions, then points per question."""
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["file", "status", "total", *questions, "reason"])
+        writer.writerow(["file", "status", "total", "max", "extra", *questions, "reason"])
         for r in sorted(records, key=lambda r: r["file"]):
-            scores = question_scores(r["results"] or {})
-            writer.writerow([r["file"], r["status"], sum(scores.values()),
+            results = r["results"] or {}
+            scores = question_scores(results)
+            maximum = sum(t.get("max_score", 0) for t in results.get("tests", [])
+                          if "score" in t)
+            extra = sum(scores.get(q, 0) for q in credit_points(results))
+            writer.writerow([r["file"], r["status"], sum(scores.values()), maximum, extra,
                              *[scores.get(q, 0) for q in questions], r.get("reason", "")])
 
 

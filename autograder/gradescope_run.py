@@ -93,11 +93,39 @@ def find_notebook(submission_dir):
 def plugin_limits(config):
     """The sandbox limits from otter_config.json's plugin entry, then BACKPROP_* variables."""
     from autograder.otter_plugin import limits_from
-    entry = {}
+    return limits_from(plugin_config(config), os.environ)
+
+
+def plugin_config(config):
     for plugin in config.get("plugins", []):
         if isinstance(plugin, dict) and PLUGIN in plugin:
-            entry = plugin[PLUGIN] or {}
-    return limits_from(entry, os.environ)
+            return plugin[PLUGIN] or {}
+    return {}
+
+
+CREDIT_NOTE = {
+    "optional": "Optional question: not counted in the assignment's maximum; its points "
+                "add on top.",
+    "extra": "Extra credit: not counted in the assignment's maximum; its points add on top.",
+}
+
+
+def apply_credit(output, credit):
+    """Optional and extra-credit questions count on top of the maximum, not in it.
+
+    Their tests keep their score but show a maximum of 0, so that Gradescope's total is the
+    sum of scores (extra points included) and the maximum is the required questions' alone;
+    ``extra_data.credit`` keeps their real points for local reports.
+    """
+    points = {}
+    for test in output.get("tests", []):
+        kind = credit.get(test.get("name"))
+        if kind and "max_score" in test:
+            points[test["name"]] = {"credit": kind, "points": test["max_score"]}
+            test["max_score"] = 0
+            test["output"] = f"{CREDIT_NOTE[kind]}\n{test.get('output', '')}"
+    output.setdefault("extra_data", {})["credit"] = points
+    return output
 
 
 def clean(value):
@@ -146,7 +174,7 @@ def grade(ag_dir):
     if notes:
         output["output"] = "\n".join(notes)
     output["extra_data"] = {"sandbox": contained}
-    return output
+    return apply_credit(output, plugin_config(raw_config).get("credit", {}))
 
 
 def fallback_results(message):
@@ -161,7 +189,8 @@ def fallback_results(message):
         output = results.to_gradescope_dict(config)
         output["score"] = 0
         output["output"] = message
-        return output
+        with open(os.path.join(AUTOGRADER_DIR, "source", "otter_config.json")) as f:
+            return apply_credit(output, plugin_config(json.load(f)).get("credit", {}))
     except Exception:  # even the fallback failed: the plainest valid results
         return {"score": 0, "output": message, "tests": []}
 

@@ -26,10 +26,13 @@ def question_stats(records):
     stats = {}
     graded = [r for r in records if r.get("results")]
     for r in graded:
+        credit = (r["results"].get("extra_data") or {}).get("credit") or {}
         for t in r["results"].get("tests", []):
             if "score" not in t:
                 continue
-            s = stats.setdefault(t["name"], {"max": t.get("max_score", 0), "scores": [],
+            # optional and extra-credit questions show a maximum of 0: use their real points
+            full = credit.get(t["name"], {}).get("points", t.get("max_score", 0))
+            s = stats.setdefault(t["name"], {"max": full, "scores": [],
                                              "mistakes": collections.Counter()})
             s["scores"].append(t["score"])
             for mistake in set(diagnoses(t.get("output", ""))):

@@ -60,7 +60,17 @@ def test_zip_uses_the_shared_otter_config(built, name):
     shared = json.loads((build.ROOT / "otter_config.json").read_text())
     with zipfile.ZipFile(built(name)["zip"]) as zf:
         config = json.loads(zf.read("otter_config.json"))
-    assert {k: config.get(k) for k in shared} == shared
+    plugin = build.PLUGIN
+    shared_plugin = next(p[plugin] for p in shared["plugins"] if plugin in p)
+    zip_plugin = next(p[plugin] for p in config["plugins"] if plugin in p)
+    assert {k: zip_plugin.get(k) for k in shared_plugin} == shared_plugin
+    assert {k: config.get(k) for k in shared if k != "plugins"} == \
+        {k: v for k, v in shared.items() if k != "plugins"}
+    # the notebook's optional and extra-credit questions, for grading
+    from autograder.coverage import notebook_questions
+    master = build.ASSIGNMENTS / name / f"{name}.ipynb"
+    assert zip_plugin["credit"] == {q: c["credit"] for q, c in notebook_questions(master).items()
+                                    if c["credit"] != "required" and not c["manual"]}
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -112,7 +122,16 @@ def test_fixture_gets_its_expected_score(graded, name, fixture):
 def test_solution_scores_full_and_blank_scores_zero(graded, name):
     """Does the solution get every point, and the blank notebook none, on every question?"""
     solution, blank = graded(name, "solution"), graded(name, "blank")
-    assert solution["total"] == solution["possible"] > 0
+    from autograder.coverage import notebook_questions
+    auto = {q: c for q, c in notebook_questions(
+        build.ASSIGNMENTS / name / f"{name}.ipynb").items() if not c["manual"]}
+    # every point the notebook promises, and no other, is earned by the solution
+    assert solution["scores"] == pytest.approx({q: c["points"] for q, c in auto.items()})
+    # optional and extra-credit points add on top: the maximum is the required points alone
+    results = solution["results"]
+    maximum = sum(t["max_score"] for t in results["tests"] if "score" in t)
+    assert maximum == pytest.approx(sum(c["points"] for c in auto.values()
+                                        if c["credit"] == "required"))
     assert set(blank["scores"]) == set(solution["scores"])
     assert all(v == 0 for v in blank["scores"].values())
 

@@ -18,7 +18,7 @@ time (:func:`choose_mechanism`):
   from changing that uid.
 
 Whatever the mechanism, the sweep of the sandbox uid runs last, and resources are bounded per
-submission: by cgroups (memory in total, process count, CPU weight) where the host lets us
+submission: by cgroups (memory in total, process count, CPU cores) where the host lets us
 create them, and always by rlimits (``RLIMIT_NPROC`` counts every process and thread of the
 uid, so it bounds the whole submission; address space and file size per process).
 
@@ -66,15 +66,13 @@ _MECHANISM_CACHE: dict[bool, str] = {}
 
 
 def _namespaces_allowed(as_root: bool) -> bool:
-    """Whether a child may unshare the sandbox's namespaces (probed in a throw-away process)."""
+    """Whether a child may unshare the sandbox's namespaces (probed in a forked child)."""
     flags = SANDBOX_NAMESPACES | (0 if as_root else CLONE_NEWUSER)
-    code = ("import ctypes,sys; l=ctypes.CDLL(None,use_errno=True); "
-            f"sys.exit(0 if l.unshare({flags})==0 else 1)")
-    try:
-        return subprocess.run([sys.executable, "-I", "-c", code], timeout=20,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if _libc.unshare(ctypes.c_int(flags)) == 0 else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def choose_mechanism(as_root: bool) -> str:
@@ -138,8 +136,11 @@ def _cgroup2_own_dir() -> Path | None:
     return d if os.access(d, os.W_OK) and (d / "cgroup.procs").exists() else None
 
 
+PERIOD_US = 100_000  # the CPU quota's period
+
+
 class ResourceGroup:
-    """Per-submission cgroups: memory in total, process count, CPU weight, and cgroup.kill.
+    """Per-submission cgroups: memory in total, process count, CPU cores, and cgroup.kill.
 
     Uses cgroup v2 where a controller is delegated to us, v1 hierarchies otherwise, and
     nothing where the host refuses (then rlimits alone bound the submission). ``applied``
@@ -156,6 +157,9 @@ class ResourceGroup:
         mounts, own = _cgroup_mounts(), _own_cgroups()
         memory = int(limits["memory_limit_mb"]) * 1024 * 1024
         pids = int(limits["process_limit"])
+        # CPU time per period: however many processes it starts, a submission gets at most
+        # cpu_limit cores, so a hog beside an honest submission leaves it the rest
+        quota = int(float(limits.get("cpu_limit", 1)) * PERIOD_US)
         v2 = _cgroup2_own_dir()
         v2_controllers = set()
         if v2 is not None:
@@ -167,17 +171,19 @@ class ResourceGroup:
             if d is not None:
                 self.kill_file = d / "cgroup.kill" if (d / "cgroup.kill").exists() else None
                 settings = {"memory": ("memory.max", memory), "pids": ("pids.max", pids),
-                            "cpu": ("cpu.weight", 100)}
+                            "cpu": ("cpu.max", f"{quota} {PERIOD_US}")}
                 for controller, (knob, value) in settings.items():
                     if controller in v2_controllers and self._set(d / knob, value):
                         self.applied.append(f"{controller} (cgroup v2)")
                 self.applied.append("cgroup.kill") if self.kill_file else None
         v1_settings = {"memory": ("memory.limit_in_bytes", memory), "pids": ("pids.max", pids),
-                       "cpu": ("cpu.shares", 1024)}
+                       "cpu": ("cpu.cfs_quota_us", quota)}
         for controller, (knob, value) in v1_settings.items():
             if controller in v2_controllers or controller not in mounts or controller not in own:
                 continue
             d = self._make(Path(mounts[controller]) / own[controller].lstrip("/") / name)
+            if controller == "cpu" and d is not None:
+                self._set(d / "cpu.cfs_period_us", PERIOD_US)
             if d is not None and self._set(d / knob, value):
                 if controller == "memory":  # no swap: the limit is the memory in total
                     self._set(d / "memory.memsw.limit_in_bytes", value)
@@ -263,7 +269,7 @@ def pick_sandbox_uid() -> int:
             return uid
 
 
-def _task_alive(task_dir: bytes) -> bool:
+def task_alive(task_dir: bytes) -> bool:
     try:
         with open(task_dir + b"/stat", "rb") as f:
             state = f.read().rsplit(b")", 1)[1].split()[0]
@@ -293,7 +299,7 @@ def live_pids_of_uid(uid: int, exclude: int = -1) -> list[int]:
                         tasks = os.listdir(base + b"/task")
                     except OSError:
                         tasks = []
-                    if any(_task_alive(base + b"/task/" + t) for t in tasks):
+                    if any(task_alive(base + b"/task/" + t) for t in tasks):
                         found.append(int(name))
                 break
     return found

@@ -26,6 +26,26 @@ MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 RESUBMIT = "Submit the assignment's notebook (.ipynb), or the zip its last cell exports."
 
 
+def import_otter_lightly():
+    """Make otter's grading parts importable without otter's package ``__init__``.
+
+    ``import otter`` loads its whole API (assign, export, nbconvert, jupyter_server and a
+    JSON-schema format checker): 3-5 s before any grading. Grading needs only
+    ``otter.test_files`` and the autograder config, so ``otter`` and ``otter.run`` are
+    registered as bare packages (their folders, not their ``__init__``) and their submodules
+    import as usual, test files' ``from otter.test_files import test_case`` included.
+    """
+    import importlib.util
+    for name in ("otter", "otter.run", "otter.run.run_autograder"):
+        if name in sys.modules:
+            continue
+        module = importlib.util.module_from_spec(importlib.util.find_spec(name))
+        sys.modules[name] = module
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, module)
+
+
 class SubmissionError(Exception):
     """The upload holds no gradable notebook; the message says why, for the student."""
 
@@ -92,7 +112,7 @@ def find_notebook(submission_dir):
 
 def plugin_limits(config):
     """The sandbox limits from otter_config.json's plugin entry, then BACKPROP_* variables."""
-    from autograder.otter_plugin import limits_from
+    from autograder.sandbox import limits_from
     return limits_from(plugin_config(config), os.environ)
 
 
@@ -141,7 +161,8 @@ def clean(value):
 
 def grade(ag_dir):
     """Grade the submission in ``ag_dir`` (Gradescope's layout); return results.json's dict."""
-    from otter.run import AutograderConfig
+    import_otter_lightly()
+    from otter.run.run_autograder.autograder_config import AutograderConfig
 
     from autograder import trusted
     source = os.path.join(ag_dir, "source")
@@ -180,7 +201,8 @@ def grade(ag_dir):
 def fallback_results(message):
     """Every question at 0 with ``message``, in Gradescope's format."""
     try:
-        from otter.run import AutograderConfig
+        import_otter_lightly()
+        from otter.run.run_autograder.autograder_config import AutograderConfig
 
         from autograder.trusted import failed_results
         with open(os.path.join(AUTOGRADER_DIR, "source", "otter_config.json")) as f:

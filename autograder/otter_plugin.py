@@ -25,21 +25,7 @@ import nbformat
 from otter.plugins import AbstractOtterPlugin
 
 from autograder import trusted
-from autograder.sandbox import DEFAULT_LIMITS
-
-
-def limits_from(plugin_config, environ):
-    """Time and output limits: the plugin's config, overridden by BACKPROP_<NAME> variables.
-
-    The variables are the grader's own environment (the kernel never sees them), so an
-    instructor can shorten or lengthen limits for a local run without rebuilding the zip.
-    """
-    limits = {k: float(v) for k, v in (plugin_config or {}).items() if k in DEFAULT_LIMITS}
-    for key in DEFAULT_LIMITS:
-        value = environ.get(f"BACKPROP_{key.upper()}")
-        if value:
-            limits[key] = float(value)
-    return limits
+from autograder.sandbox import limits_from
 
 
 class TrustedGrading(AbstractOtterPlugin):

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from autograder import containment, fixtures, wire
-from autograder.otter_plugin import limits_from
-from autograder.sandbox import RemoteEnvironment, Sandbox, StudentError
+from autograder.sandbox import RemoteEnvironment, Sandbox, StudentError, limits_from
 
 
 ROOT = Path(__file__).resolve().parent.parent

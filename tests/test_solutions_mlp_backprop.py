@@ -532,12 +532,20 @@ def test_a_backward_that_stashes_its_arguments_leaks_no_graded_forward_value(bui
                                                          jobs=1)}[fixture]
     text = json.dumps(row["results"])
     shown = np.array([float(v) for v in re.findall(_FLOAT, text)])
-    # the channel works: the sent upstream gradients and parameters do show up...
-    f, g, X, params, dJ = ref.backward_cases("q1c")[0]
-    assert np.isclose(shown[:, None], np.ravel(params["W1"])[None, :], rtol=1e-6).any()
-    assert shown.size > 200
+    assert shown.size > 50
+
+    def appears(values):
+        values = values[np.abs(values) > 1e-3]
+        return values[np.isclose(values[:, None], shown[None, :], rtol=2e-5, atol=0).any(axis=1)]
+
+    # the channel works: the fallback caches sent into the kernel do show up...
+    fallback = []
+    for question in ref.BACKWARD_CASES:
+        for i, (f, g, X, params, _) in enumerate(ref.backward_cases(question)):
+            n, d = X.shape
+            h, k = params["W1"].shape[0], params["W2"].shape[0]
+            fallback.append(np.ravel(ref.fallback_case(question, i, f, g, n, d, h, k)[1]["y_hat"]))
+    assert appears(np.concatenate(fallback)).size > 10
     # ...but no forward value of any graded problem does
-    graded = ref.graded_forward_values()
-    graded = graded[np.abs(graded) > 1e-3]
-    leaked = graded[np.isclose(graded[:, None], shown[None, :], rtol=1e-6, atol=0).any(axis=1)]
+    leaked = appears(ref.graded_forward_values())
     assert leaked.size == 0, leaked[:5]

@@ -342,6 +342,75 @@ def mlp_loss_and_grads(X, y, params, f, g, loss="mse"):
 
 
 # --------------------------------------------------------------------------------------
+# 1.2(c) The gradient table, in the handout's variables and numerator layout
+# --------------------------------------------------------------------------------------
+
+def gradient_table(x, W1, b1, W2, b2, dl_dyhat, dyhat_dz3, dz2_dz1, f="relu"):
+    """The handout's 1.2(c) table: dl/dW for one sample, in numerator layout.
+
+    Inputs (one sample; only the handout's allowed variables):
+    - x: (d,); W1: (h, d); b1: (h,); W2: (k, h); b2: (k,)
+    - dl_dyhat: (1, k), dyhat_dz3: (k, k), dz2_dz1: (h, h): the local Jacobians
+      (numerator layout: du/dv is (len u, len v)), taken as given
+    - f: the hidden activation (ReLU in 1.2), for z2 = f(W1 x + b1)
+
+    Returns {"W1": (d, h), "b1": (1, h), "W2": (h, k), "b2": (1, k)}: the numerator-layout
+    derivative dl/dA of the scalar l, shaped like A^T (a row for a vector A):
+        dl/dW1 = x (dl/dy_hat dy_hat/dz3 W2 dz2/dz1)       (d, 1)(1, h)
+        dl/db1 =    dl/dy_hat dy_hat/dz3 W2 dz2/dz1        (1, h)
+        dl/dW2 = f(W1 x + b1) (dl/dy_hat dy_hat/dz3)       (h, 1)(1, k)
+        dl/db2 =    dl/dy_hat dy_hat/dz3                   (1, k)
+    (The parameter-shaped gradients of :func:`mlp_backward` are their transposes.)
+    """
+    del b2  # not needed: dl/dW does not depend on it once the Jacobians are given
+    x = np.asarray(x, dtype=np.float64)
+    dl_dz3 = np.asarray(dl_dyhat, dtype=np.float64).reshape(1, -1) @ np.asarray(dyhat_dz3, dtype=np.float64)
+    dl_dz1 = dl_dz3 @ np.asarray(W2, dtype=np.float64) @ np.asarray(dz2_dz1, dtype=np.float64)
+    z2 = activation(np.asarray(W1, dtype=np.float64) @ x + np.asarray(b1, dtype=np.float64), f)
+    return {"W1": x[:, None] @ dl_dz1, "b1": dl_dz1, "W2": z2[:, None] @ dl_dz3, "b2": dl_dz3}
+
+
+GRADIENT_TABLE_SEED = 1220
+GRADIENT_TABLE_SIZES = [(3, 2, 2), (3, 4, 2), (2, 5, 3), (4, 3, 1)]
+"""(d, h, k) of the graded points of 1.2(c); h == k first, where the handout's W1 row
+as printed (dy_hat/dz2 for dy_hat/dz3) can be evaluated at all."""
+
+
+def gradient_table_cases():
+    """The graded points of 1.2(c): a list of argument tuples for :func:`gradient_table`.
+
+    The Jacobians are arbitrary (full, random) matrices: the answer is graded as a formula
+    in the given variables, not through the values f' happens to take.
+    """
+    rng = np.random.default_rng(GRADIENT_TABLE_SEED)
+    cases = []
+    for d, h, k in GRADIENT_TABLE_SIZES:
+        cases.append((rng.normal(size=d), rng.normal(size=(h, d)), rng.normal(size=h),
+                      rng.normal(size=(k, h)), rng.normal(size=k), rng.normal(size=(1, k)),
+                      rng.normal(size=(k, k)), rng.normal(size=(h, h))))
+    return cases
+
+
+def gradient_table_mistakes(x, W1, b1, W2, b2, dl_dyhat, dyhat_dz3, dz2_dz1):
+    """{row: {description: value}} of plausible wrong 1.2(c) rows (numerator layout)."""
+    x, W1, b1, W2 = (np.asarray(v, dtype=np.float64) for v in (x, W1, b1, W2))
+    up = np.asarray(dl_dyhat, dtype=np.float64).reshape(1, -1)
+    J3, J1 = np.asarray(dyhat_dz3, dtype=np.float64), np.asarray(dz2_dz1, dtype=np.float64)
+    z1 = W1 @ x + b1
+    out = {"W1": {}, "b1": {}, "W2": {}, "b2": {}}
+    for row, chain in (("b1", lambda u: u), ("W1", lambda u: x[:, None] @ u)):
+        out[row]["the factor dz2/dz1 is missing"] = chain(up @ J3 @ W2)
+        out[row]["the factor dy_hat/dz3 is missing"] = chain(up @ W2 @ J1)
+        if J3.shape[0] == W2.shape[1]:  # h == k: the handout's W1 row as printed multiplies
+            out[row]["it has dy_hat/dz2 (= dy_hat/dz3 W2) where dy_hat/dz3 belongs"] =                 chain(up @ (J3 @ W2) @ W2 @ J1)
+    out["W2"]["it uses z1 = W1 x + b1 where z2 = f(z1) belongs"] = z1[:, None] @ (up @ J3)
+    out["W2"]["it uses x where z2 = f(W1 x + b1) belongs"] =         (x[:, None] @ (up @ J3)) if x.shape == z1.shape else None
+    out["W2"]["the factor dy_hat/dz3 is missing"] = activation(z1, "relu")[:, None] @ up
+    out["b2"]["the factor dy_hat/dz3 is missing"] = up
+    return {row: {k: v for k, v in m.items() if v is not None} for row, m in out.items()}
+
+
+# --------------------------------------------------------------------------------------
 # 1.2(d) Jacobian shapes
 # --------------------------------------------------------------------------------------
 

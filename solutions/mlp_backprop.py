@@ -6,7 +6,14 @@ The network is ``Linear1 -> f -> Linear2 -> g -> loss``::
     z2    = f(z1)              (n, h)
     z3    = z2 W2^T + b2       (n, k)
     y_hat = g(z3)              (n, k)
-    J     = loss(y_hat, y)     scalar, averaged over all n * k elements
+    J     = loss(y_hat, y)     scalar, averaged over the n samples
+
+Losses follow the handout's per-sample definitions, averaged over the n samples of a
+batch: the MSE is the handout's l_MSE(y_hat, y) = ||y_hat - y||^2 (a sum over the k
+outputs), so J = (1/n) sum_s ||y_hat_s - y_s||^2 and dJ/dy_hat = 2 (y_hat - y) / n (for
+one sample exactly the handout's 2 (y_hat_i - y_i)); the BCE is the handout's per-sample
+mean over the k outputs (its 1.3(b) answer carries 1/k), averaged over the samples, which
+is the mean over all n k elements (like ``torch.nn.BCELoss()``).
 
 Parameters use PyTorch's ``nn.Linear`` (out, in) layout::
 
@@ -173,27 +180,36 @@ def activation_jacobian(z, name):
 
 
 # --------------------------------------------------------------------------------------
-# Losses (mean over every element, like nn.MSELoss() and nn.BCELoss())
+# Losses: the handout's per-sample losses, averaged over the samples of a batch
 # --------------------------------------------------------------------------------------
 
+def _n_samples(y_hat):
+    """The number of samples n: rows of a (n, k) batch, 1 for a single sample (k,)."""
+    return y_hat.shape[0] if y_hat.ndim >= 2 else 1
+
+
 def mse_loss(y_hat, y):
-    """Mean squared error over every element, like ``torch.nn.MSELoss()``.
+    """The handout's l_MSE = ||y_hat - y||^2 per sample, averaged over the samples.
 
     Inputs:
-    - y_hat: predictions, shape (n, k) (or any shape)
+    - y_hat: predictions, shape (n, k), one sample per row (or one sample, shape (k,))
     - y: targets, same shape as y_hat
 
     Returns a tuple of:
-    - J: float, J = (1 / N) sum_i (y_hat_i - y_i)^2 with N = y_hat.size (= n k)
-    - dJ_dyhat: shape of y_hat, dJ/dy_hat_i = 2 (y_hat_i - y_i) / N.
-      For one sample (n = 1) this is 2 (y_hat_i - y_i) / k.
+    - J: float, J = (1 / n) sum_s ||y_hat_s - y_s||^2 = (1 / n) sum_{s,i} (y_hat_si - y_si)^2
+      (summed over the k outputs, as in the handout; averaged over the n samples)
+    - dJ_dyhat: shape of y_hat, dJ/dy_hat_si = 2 (y_hat_si - y_si) / n.
+      For one sample (n = 1) this is the handout's dl/dy_hat_i = 2 (y_hat_i - y_i).
+
+    (``torch.nn.MSELoss()`` averages over all n k elements instead: its J is this J / k.)
     """
     y_hat = np.asarray(y_hat, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if y_hat.shape != y.shape:
         raise ValueError(f"y_hat shape {y_hat.shape} != y shape {y.shape}")
+    n = _n_samples(y_hat)
     diff = y_hat - y
-    return float(np.mean(diff ** 2)), 2.0 * diff / y_hat.size
+    return float(np.sum(diff ** 2) / n), 2.0 * diff / n
 
 
 BCE_EPS = 1e-12
@@ -201,20 +217,21 @@ BCE_EPS = 1e-12
 
 
 def bce_loss(y_hat, y):
-    """Binary cross-entropy over every element, like ``torch.nn.BCELoss()``.
+    """The handout's l_BCE (a mean over the k outputs) per sample, averaged over the samples.
 
     Inputs:
-    - y_hat: predicted probabilities in [0, 1], shape (n, k) (or any shape)
+    - y_hat: predicted probabilities in [0, 1], shape (n, k) (or one sample, shape (k,))
     - y: targets in [0, 1] (usually 0 or 1), same shape as y_hat
 
     Returns a tuple of:
-    - J: float, J = -(1 / N) sum_i [y_i log y_hat_i + (1 - y_i) log(1 - y_hat_i)],
-      N = y_hat.size (= n k)
+    - J: float, J = (1 / n) sum_s l_BCE(y_hat_s, y_s) with
+      l_BCE(y_hat, y) = -(1 / k) sum_i [y_i log y_hat_i + (1 - y_i) log(1 - y_hat_i)];
+      that is the mean over all N = n k elements, like ``torch.nn.BCELoss()``
     - dJ_dyhat: shape of y_hat,
       dJ/dy_hat_i = -(1 / N) (y_i / y_hat_i - (1 - y_i) / (1 - y_hat_i))
                   = (y_hat_i - y_i) / (N y_hat_i (1 - y_hat_i)).
-      For one sample (n = 1) the factor is 1 / k, as in the handout; for a batch it
-      is 1 / (n k).
+      For one sample (n = 1) the factor is 1 / k, the handout's 1.3(b) answer; for a
+      batch it is 1 / (n k).
 
     Stability: y_hat is first clipped to p = clip(y_hat, eps, 1 - eps), eps = 1e-12
     (:data:`BCE_EPS`), and J and dJ/dy_hat are the formulas above evaluated at p. So
@@ -272,7 +289,7 @@ def mlp_backward(dJ_dyhat, cache, params, f, g):
 
     Inputs:
     - dJ_dyhat: upstream gradient dJ/dy_hat, shape (n, k) (from :func:`mse_loss` or
-      :func:`bce_loss`, so it already carries the 1 / (n k) of the mean)
+      :func:`bce_loss`, so it already carries the mean's 1 / n or 1 / (n k))
     - cache: from :func:`mlp_forward`
     - params: dict with "W1" (h, d), "b1" (h,), "W2" (k, h), "b2" (k,)
     - f, g: the activation names used in the forward pass
@@ -325,6 +342,75 @@ def mlp_loss_and_grads(X, y, params, f, g, loss="mse"):
 
 
 # --------------------------------------------------------------------------------------
+# 1.2(c) The gradient table, in the handout's variables and numerator layout
+# --------------------------------------------------------------------------------------
+
+def gradient_table(x, W1, b1, W2, b2, dl_dyhat, dyhat_dz3, dz2_dz1, f="relu"):
+    """The handout's 1.2(c) table: dl/dW for one sample, in numerator layout.
+
+    Inputs (one sample; only the handout's allowed variables):
+    - x: (d,); W1: (h, d); b1: (h,); W2: (k, h); b2: (k,)
+    - dl_dyhat: (1, k), dyhat_dz3: (k, k), dz2_dz1: (h, h): the local Jacobians
+      (numerator layout: du/dv is (len u, len v)), taken as given
+    - f: the hidden activation (ReLU in 1.2), for z2 = f(W1 x + b1)
+
+    Returns {"W1": (d, h), "b1": (1, h), "W2": (h, k), "b2": (1, k)}: the numerator-layout
+    derivative dl/dA of the scalar l, shaped like A^T (a row for a vector A):
+        dl/dW1 = x (dl/dy_hat dy_hat/dz3 W2 dz2/dz1)       (d, 1)(1, h)
+        dl/db1 =    dl/dy_hat dy_hat/dz3 W2 dz2/dz1        (1, h)
+        dl/dW2 = f(W1 x + b1) (dl/dy_hat dy_hat/dz3)       (h, 1)(1, k)
+        dl/db2 =    dl/dy_hat dy_hat/dz3                   (1, k)
+    (The parameter-shaped gradients of :func:`mlp_backward` are their transposes.)
+    """
+    del b2  # not needed: dl/dW does not depend on it once the Jacobians are given
+    x = np.asarray(x, dtype=np.float64)
+    dl_dz3 = np.asarray(dl_dyhat, dtype=np.float64).reshape(1, -1) @ np.asarray(dyhat_dz3, dtype=np.float64)
+    dl_dz1 = dl_dz3 @ np.asarray(W2, dtype=np.float64) @ np.asarray(dz2_dz1, dtype=np.float64)
+    z2 = activation(np.asarray(W1, dtype=np.float64) @ x + np.asarray(b1, dtype=np.float64), f)
+    return {"W1": x[:, None] @ dl_dz1, "b1": dl_dz1, "W2": z2[:, None] @ dl_dz3, "b2": dl_dz3}
+
+
+GRADIENT_TABLE_SEED = 1220
+GRADIENT_TABLE_SIZES = [(3, 2, 2), (3, 4, 2), (2, 5, 3), (4, 3, 1)]
+"""(d, h, k) of the graded points of 1.2(c); h == k first, where the handout's W1 row
+as printed (dy_hat/dz2 for dy_hat/dz3) can be evaluated at all."""
+
+
+def gradient_table_cases():
+    """The graded points of 1.2(c): a list of argument tuples for :func:`gradient_table`.
+
+    The Jacobians are arbitrary (full, random) matrices: the answer is graded as a formula
+    in the given variables, not through the values f' happens to take.
+    """
+    rng = np.random.default_rng(GRADIENT_TABLE_SEED)
+    cases = []
+    for d, h, k in GRADIENT_TABLE_SIZES:
+        cases.append((rng.normal(size=d), rng.normal(size=(h, d)), rng.normal(size=h),
+                      rng.normal(size=(k, h)), rng.normal(size=k), rng.normal(size=(1, k)),
+                      rng.normal(size=(k, k)), rng.normal(size=(h, h))))
+    return cases
+
+
+def gradient_table_mistakes(x, W1, b1, W2, b2, dl_dyhat, dyhat_dz3, dz2_dz1):
+    """{row: {description: value}} of plausible wrong 1.2(c) rows (numerator layout)."""
+    x, W1, b1, W2 = (np.asarray(v, dtype=np.float64) for v in (x, W1, b1, W2))
+    up = np.asarray(dl_dyhat, dtype=np.float64).reshape(1, -1)
+    J3, J1 = np.asarray(dyhat_dz3, dtype=np.float64), np.asarray(dz2_dz1, dtype=np.float64)
+    z1 = W1 @ x + b1
+    out = {"W1": {}, "b1": {}, "W2": {}, "b2": {}}
+    for row, chain in (("b1", lambda u: u), ("W1", lambda u: x[:, None] @ u)):
+        out[row]["the factor dz2/dz1 is missing"] = chain(up @ J3 @ W2)
+        out[row]["the factor dy_hat/dz3 is missing"] = chain(up @ W2 @ J1)
+        if J3.shape[0] == W2.shape[1]:  # h == k: the handout's W1 row as printed multiplies
+            out[row]["it has dy_hat/dz2 (= dy_hat/dz3 W2) where dy_hat/dz3 belongs"] =                 chain(up @ (J3 @ W2) @ W2 @ J1)
+    out["W2"]["it uses z1 = W1 x + b1 where z2 = f(z1) belongs"] = z1[:, None] @ (up @ J3)
+    out["W2"]["it uses x where z2 = f(W1 x + b1) belongs"] =         (x[:, None] @ (up @ J3)) if x.shape == z1.shape else None
+    out["W2"]["the factor dy_hat/dz3 is missing"] = activation(z1, "relu")[:, None] @ up
+    out["b2"]["the factor dy_hat/dz3 is missing"] = up
+    return {row: {k: v for k, v in m.items() if v is not None} for row, m in out.items()}
+
+
+# --------------------------------------------------------------------------------------
 # 1.2(d) Jacobian shapes
 # --------------------------------------------------------------------------------------
 
@@ -339,11 +425,11 @@ def jacobian_shapes(d, k, h):
     Returns a dict of tuples, using the module's Jacobian convention ((p, q) for
     dy/dx with y in R^p, x in R^q):
     - "dz2_dz1":  (h, h)  z1, z2 are hidden activations in R^h. (The handout's
-      "assume z1 in R^d" uses d for the hidden width; with d the input width, z1 is
-      in R^h, not R^d.)
+      "assume z1 in R^d" names the hidden width d; the notebook names it h and keeps
+      d for the input width: the same answer under another name.)
     - "dyhat_dz3": (k, k)
-    - "dl_dyhat": (1, k)  the Jacobian of the scalar loss, a row vector. (As a
-      gradient it would be (k,); this module uses the Jacobian form throughout.)
+    - "dl_dyhat": (1, k)  the Jacobian of the scalar loss, a row vector: the handout's
+      numerator layout. (As a gradient it would be (k,).)
     """
     del d
     k, h = int(k), int(h)
@@ -368,18 +454,125 @@ CHANGEABLE_TERMS = [
 ]
 """The terms a student may name in 1.3(a)/(b)."""
 
-# What "changes" means: a term changes iff its defining formula, as a function of its
-# own immediate inputs, is different. E.g. z3 = W2 z2 + b2 is the same function of
-# (W2, z2, b2) in both tasks; its *value* differs only because z2 does. Likewise
-# dl/dW2 = (dl/dz3)^T z2^T, dz3/dW2 (= z2) and the MSE loss and its derivative
-# 2 (y_hat - y) / k are unchanged functions of their inputs. Only the two activations
-# change, so exactly the activations and their Jacobians change:
+# What "changes" means. The handout's 1.3(a) answer allows two consistent readings, and
+# both are accepted:
+#
+# 1. Formula in its own immediate inputs: a term changes iff its defining formula, as a
+#    function of its own inputs, is different. z3 = W2 z2 + b2 is the same function of
+#    (W2, z2, b2) in both tasks (its value differs only because z2 does); so are
+#    dl/dW2 = (dl/dz3)^T z2^T, dz3/dW2 (= z2), and the MSE and its derivative
+#    2 (y_hat - y). Only the activations change, so exactly they and their Jacobians do.
+# 2. The handout's: the forward terms z2, z3, y_hat, l written out in x, as in the layer
+#    table of 1.2(b); dl/dW2 as in the gradient table of 1.2(c), in x, the parameters
+#    and the three local Jacobians; the local derivatives dl/dy_hat, dy_hat/dz3,
+#    dz2/dz1 (and dz3/dW2 = z2, dz1/dW1 = x) as functions of their own inputs, as in
+#    1.2(d). Then z3, l and dl/dW2 = sigma(W1 x + b1) dl/dy_hat dy_hat/dz3 change too:
+#    the handout's answer {z2, z3, y_hat, l, dl/dW2, dz2/dz1, dy_hat/dz3}.
+#
 #   regression (f = relu, g = identity, MSE) -> classification (f = g = sigmoid, MSE):
 changed_terms = frozenset({"z2", "y_hat", "dz2_dz1", "dyhat_dz3"})
+changed_terms_handout = frozenset(changed_terms | {"z3", "loss", "dl_dW2"})
 
-# classification with MSE -> classification with BCE (1.3(b)): only the loss
-# function and hence its derivative dl/dy_hat change.
+# classification with MSE -> classification with BCE (1.3(b)): under both readings only
+# the loss and its derivative dl/dy_hat change (dl/dW2 is written with dl/dy_hat, one of
+# the handout's allowed variables). The handout's answer is exactly this set.
 changed_terms_bce = frozenset({"loss", "dl_dyhat"})
+
+CHANGED_TERMS_READINGS = {
+    "activations": (changed_terms, changed_terms_handout),
+    "bce": (changed_terms_bce, changed_terms_bce),
+}
+"""The accepted answers of 1.3(a) ("activations") and 1.3(b) ("bce"): one per reading."""
+
+
+def read_term_names(value, name):
+    """A student's set of term names as a set of stripped strings, or ValueError saying why."""
+    if value is Ellipsis:
+        raise ValueError(f"{name} is still `...`: replace it with your answer.")
+    if type(value) not in (set, frozenset, list, tuple) or any(type(t) is not str for t in value):
+        raise ValueError(f'{name} should be a set of names (strings), such as {{"z3", "loss"}}.')
+    got = {t.strip() for t in value}
+    unknown = sorted(got - set(CHANGEABLE_TERMS))
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not one of the listed names.")
+    return got
+
+
+def changed_terms_problem(value, task, name):
+    """Why ``value`` is not an accepted answer to 1.3(a) or 1.3(b), or None if it is.
+
+    Inputs:
+    - value: the student's answer (a set, list or tuple of names from CHANGEABLE_TERMS)
+    - task: "activations" (1.3(a): relu/identity -> sigmoid/sigmoid, MSE kept) or "bce"
+      (1.3(b): MSE -> BCE, sigmoids kept)
+    - name: what to call the answer in messages
+
+    Returns None if ``value`` is exactly the set of one of the two readings, else a
+    message for the student that names the kind of mistake but not the terms.
+    """
+    try:
+        got = read_term_names(value, name)
+    except ValueError as e:
+        return str(e)
+    narrow, broad = CHANGED_TERMS_READINGS[task]
+    if got in (narrow, broad):
+        return None
+    wrong = f"{name} is not correct: "
+    if task == "activations" and got == changed_terms_bce:
+        return wrong + ("it looks like the answer for switching to the cross-entropy loss; "
+                        "here the loss is still the MSE and the activations change.")
+    if task == "bce" and got in CHANGED_TERMS_READINGS["activations"]:
+        return wrong + ("it looks like the answer for changing the activations (q2a); here "
+                        "the activations stay the sigmoid and the loss changes.")
+    parts = []
+    if got - broad:
+        parts.append("it names at least one term that does not change under either reading "
+                     "(only its value differs, because its inputs do)")
+    if narrow - got:
+        parts.append("it misses at least one term whose formula changes under either reading")
+    if not parts:  # narrow < got < broad: part of the handout's reading only
+        parts.append("it mixes the two readings: it names some, but not all, of the terms "
+                     "that change only when written out as the handout does; use one reading "
+                     "throughout")
+    return wrong + "; and ".join(parts) + "."
+
+
+# --------------------------------------------------------------------------------------
+# Shape answers (1.2(b), 1.2(d))
+# --------------------------------------------------------------------------------------
+
+def shape_answer(value, name):
+    """A shape answer as a tuple of python ints, or ValueError with a message for the student.
+
+    Accepts a tuple, list or 1-D numpy array of whole numbers, written as ints or as whole
+    floats: (5,), [5], (5.0,), np.array([5]), and () or [] for a single number.
+    Rejects ``...``, strings, booleans, numbers that are not whole, and negative sizes.
+    """
+    if value is Ellipsis:
+        raise ValueError(f"{name} is still `...`: replace it with your answer.")
+    if type(value) is np.ndarray:
+        value = value.tolist() if value.ndim == 1 else None
+    if type(value) not in (tuple, list) or any(
+            isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, float, np.integer,
+                                                                  np.floating))
+            for s in value):
+        raise ValueError(f"{name} should be a shape: a tuple of whole numbers such as (5,) "
+                         f"or (), not {value!r}.")
+    if not all(np.isfinite(s) and s == int(s) and s >= 0 for s in value):
+        raise ValueError(f"{name} should hold whole numbers >= 0, such as (5,) or ().")
+    return tuple(int(s) for s in value)
+
+
+def loss_input_answer(value, name):
+    """The Loss row's input: one shape (that of y_hat), or a pair of shapes (y_hat, y).
+
+    Returns a tuple of shapes: (shape,) for one shape, (shape, shape) for a pair.
+    Raises ValueError, with a message for the student, for anything else.
+    """
+    if type(value) in (tuple, list) and len(value) == 2 and all(
+            type(v) in (tuple, list) or (type(v) is np.ndarray and v.ndim == 1) for v in value):
+        return (shape_answer(value[0], f"{name} (y_hat)"), shape_answer(value[1], f"{name} (y)"))
+    return (shape_answer(value, name),)
 
 
 # --------------------------------------------------------------------------------------
@@ -487,31 +680,151 @@ def backward_mistakes(dJ_dyhat, cache, params, f, g):
 
 
 def loss_mistakes(name, y_hat, y):
-    """(J mistakes, dJ/dy_hat mistakes) of a loss: two {description: value} dicts."""
+    """(J mistakes, dJ/dy_hat mistakes) of a loss on a batch: two {description: value} dicts."""
     y_hat = np.asarray(y_hat, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     J, dJ = LOSSES[name](y_hat, y)
     n, k = y_hat.shape
     N = n * k
+    if name == "mse":
+        J_out = {f"it is averaged over all n k = {N} elements (like torch.nn.MSELoss()), but "
+                 f"the handout's loss ||y_hat - y||^2 sums over the k = {k} outputs":
+                     J / k,
+                 f"it is summed over the n = {n} samples instead of averaged": J * n,
+                 "the square is missing (a mean absolute error?)":
+                     np.sum(np.abs(y_hat - y)) / n}
+        dJ_out = {f"it is the derivative of the mean over all n k = {N} elements (like "
+                  "torch.nn.MSELoss()), but the handout's loss ||y_hat - y||^2 sums over the "
+                  f"k = {k} outputs": dJ / k,
+                  f"it is the derivative of a sum over the n = {n} samples, not of their mean":
+                      dJ * n,
+                  "the factor 2 from the square is missing": dJ / 2}
+        return J_out, dJ_out
     J_out = {f"it is summed over all n k = {N} elements instead of averaged": J * N,
-             f"it is averaged over the n = {n} samples but summed over the k = {k} outputs":
-                 J * k,
+             f"it is averaged over the n = {n} samples but summed over the k = {k} outputs "
+             "(the handout's l_BCE carries 1/k)": J * k,
              f"it is averaged over the k = {k} outputs but summed over the n = {n} samples "
              "(the handout's one-sample formula used for a whole batch)": J * n}
     dJ_out = {f"it is the derivative of a sum over all n k = {N} elements, not of the mean":
                   dJ * N,
-              f"it divides by the n = {n} samples only, not by all n k = {N} elements":
-                  dJ * k,
+              f"it divides by the n = {n} samples only, not by all n k = {N} elements (the "
+              "handout's l_BCE carries 1/k)": dJ * k,
               f"it divides by the k = {k} outputs only, not by all n k = {N} elements (the "
               "handout's one-sample formula used for a whole batch)": dJ * n}
-    if name == "mse":
-        J_out["the square is missing (mean absolute error?)"] = np.mean(np.abs(y_hat - y))
-        dJ_out["the factor 2 from the square is missing"] = dJ / 2
-    else:
-        p = np.clip(y_hat, BCE_EPS, 1 - BCE_EPS)
-        J_out["the (1 - y) log(1 - y_hat) term is missing"] = -np.mean(y * np.log(p))
-        dJ_out["the (1 - y) / (1 - y_hat) term is missing"] = -(y / p) / N
-        dJ_out["it looks like dJ/dz3 = (y_hat - y) / (n k), where the sigmoid's derivative "
-               "has cancelled: the question asks for dJ/dy_hat"] = (y_hat - y) / N
-        dJ_out["it looks like the MSE's derivative, not the cross-entropy's"] = 2 * (y_hat - y) / N
+    p = np.clip(y_hat, BCE_EPS, 1 - BCE_EPS)
+    J_out["the (1 - y) log(1 - y_hat) term is missing"] = -np.mean(y * np.log(p))
+    dJ_out["the (1 - y) / (1 - y_hat) term is missing"] = -(y / p) / N
+    dJ_out["it looks like dJ/dz3 = (y_hat - y) / (n k), where the sigmoid's derivative "
+           "has cancelled: the question asks for dJ/dy_hat"] = (y_hat - y) / N
+    dJ_out["it looks like the MSE's derivative, not the cross-entropy's"] = 2 * (y_hat - y) / n
     return J_out, dJ_out
+
+
+def numerator_layout_message(name, got, right):
+    """A message if ``got`` is the numerator-layout form (the transpose) of the gradient ``right``.
+
+    The handout writes dl/dW in numerator layout, shaped like W^T (e.g. its x times a row
+    vector for dl/dW1); the notebook asks for gradients shaped like their parameter.
+    Returns None unless ``got`` (a float array) equals ``right.T`` within 1e-6 relative.
+    """
+    right = np.asarray(right, dtype=np.float64)
+    if right.ndim != 2 or got.shape != right.T.shape:
+        return None
+    if not np.allclose(got, right.T, rtol=1e-6, atol=1e-9):
+        return None
+    if right.shape[0] == right.shape[1] and np.allclose(right, right.T, rtol=1e-6, atol=1e-9):
+        return None
+    return (f"{name} looks transposed: it is the numerator-layout derivative (shaped like the "
+            "parameter's transpose, as the handout writes dl/dW); here a gradient has its "
+            "parameter's (out, in) shape.")
+
+
+# --------------------------------------------------------------------------------------
+# The graded problems, and the fallback problems for mlp_backward
+# --------------------------------------------------------------------------------------
+
+FORWARD_CASES = {
+    "q1b": (1021, [("relu", "identity", (4, 3, 3, 2)),   # d == h: a W1 layout slip gets a name
+                   ("relu", "identity", (5, 2, 4, 3)),
+                   ("relu", "identity", (1, 4, 5, 2)),
+                   ("identity", "identity", (3, 2, 3, 3))]),
+    "q2a": (2021, [("sigmoid", "sigmoid", (4, 3, 5, 2)), ("sigmoid", "sigmoid", (3, 2, 2, 3)),
+                   ("sigmoid", "sigmoid", (1, 4, 3, 1))]),
+}
+"""The forward passes the hidden tests grade: question -> (seed, [(f, g, (n, d, h, k))])."""
+
+BACKWARD_CASES = {
+    "q1c": (1207, [("relu", "identity", (4, 3, 5, 2)), ("relu", "identity", (3, 4, 4, 3)),
+                   ("relu", "identity", (5, 2, 3, 1)), ("identity", "identity", (2, 3, 2, 4))]),
+    "q1c_shapes": (31, None),  # five relu/identity problems of random sizes 2..7
+    "q2a": (2022, [("sigmoid", "sigmoid", (4, 3, 5, 2)), ("sigmoid", "sigmoid", (3, 4, 4, 3)),
+                   ("sigmoid", "sigmoid", (5, 2, 3, 1))]),
+}
+"""The backward passes the hidden tests grade: question -> (seed, [(f, g, (n, d, h, k))])."""
+
+FALLBACK_SEED = 90_210
+"""Seed of the fallback problems: a stream of its own, shared by no graded problem."""
+
+
+def forward_cases(question):
+    """The graded forward problems of a question: a list of (f, g, X, params)."""
+    seed, cases = FORWARD_CASES[question]
+    rng = np.random.default_rng(seed)
+    out = []
+    for f, g, (n, d, h, k) in cases:
+        X, _, params = random_problem(rng, f, g, n, d, h, k)
+        out.append((f, g, X, params))
+    return out
+
+
+def backward_cases(question):
+    """The graded backward problems of a question: a list of (f, g, X, params, dJ_dyhat).
+
+    The upstream gradient dJ_dyhat is drawn at random (shaped (n, k), scaled like the MSE's
+    2 (y_hat - y) / n): it is not computed from the reference's forward pass, so it reveals
+    none of its values.
+    """
+    seed, cases = BACKWARD_CASES[question]
+    rng = np.random.default_rng(seed)
+    if cases is None:
+        cases = [("relu", "identity", tuple(int(v) for v in rng.integers(2, 8, size=4)))
+                 for _ in range(5)]
+    out = []
+    for f, g, (n, d, h, k) in cases:
+        X, _, params = random_problem(rng, f, g, n, d, h, k)
+        out.append((f, g, X, params, 2.0 * rng.normal(size=(n, k)) / n))
+    return out
+
+
+def fallback_case(question, index, f, g, n, d, h, k):
+    """A problem to grade mlp_backward with a correct cache when the student's forward fails.
+
+    Drawn from its own seed stream (:data:`FALLBACK_SEED`, the question and the case
+    index), so its forward values are not the answer to any graded test case: sending its
+    cache into the student's kernel reveals nothing graded. Same f, g and sizes as the
+    graded case it stands in for.
+
+    Returns (params, cache, dJ_dyhat): cache from :func:`mlp_forward` with the suggested
+    keys "X", "z1", "z2", "z3", "y_hat" only (plain arrays).
+    """
+    tag = sorted(BACKWARD_CASES).index(question)
+    rng = np.random.default_rng([FALLBACK_SEED, tag, index])
+    X, _, params = random_problem(rng, f, g, n, d, h, k)
+    _, cache = mlp_forward(X, params, f, g)
+    cache = {key: cache[key] for key in ("X", "z1", "z2", "z3", "y_hat")}
+    return params, cache, 2.0 * rng.normal(size=(n, k)) / n
+
+
+def graded_forward_values():
+    """Every forward value (z1, z2, z3, y_hat) of every graded problem, as one flat array.
+
+    None of these may ever be sent into the student's kernel (see :func:`fallback_case`).
+    """
+    values = []
+    problems = [(f, g, X, params) for q in FORWARD_CASES for f, g, X, params in forward_cases(q)]
+    problems += [(f, g, X, params) for q in BACKWARD_CASES
+                 for f, g, X, params, _ in backward_cases(q)]
+    for f, g, X, params in problems:
+        _, cache = mlp_forward(X, params, f, g)
+        values += [np.ravel(cache[key]) for key in ("z1", "z2", "z3", "y_hat")]
+    return np.concatenate(values)

@@ -7,12 +7,16 @@ import pytest
 
 from solutions.gradcheck import (assert_close_to_numerical, numerical_gradient,
                                  numerical_jacobian, rel_error)
+import solutions.mlp_backprop as ref
 from solutions.mlp_backprop import (ACTIVATIONS, BCE_EPS, CHANGEABLE_TERMS, LOSSES,
                                     activation, activation_jacobian, activation_prime,
                                     bce_loss, changed_terms, changed_terms_bce,
+                                    changed_terms_handout, changed_terms_problem,
                                     is_valid_training_step_order, jacobian_shapes,
-                                    layer_table, mlp_backward, mlp_forward,
-                                    mlp_loss_and_grads, mse_loss, training_step_order)
+                                    layer_table, loss_input_answer, loss_mistakes,
+                                    mlp_backward, mlp_forward, mlp_loss_and_grads, mse_loss,
+                                    numerator_layout_message, shape_answer,
+                                    training_step_order)
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 KINK_MARGIN = 1e-3
@@ -94,7 +98,7 @@ def test_gradient_check_rejects_broken_backward_variants():
 
     n, k = y.shape
     p = y_hat
-    bce_per_sample_scaling = -(y / p - (1 - y) / (1 - p)) / k  # handout's 1/k used for a whole batch
+    bce_per_sample_scaling = -(y / p - (1 - y) / (1 - p)) / k  # the 1/k without the batch's 1/n
     broken = {
         "transposed dW1": good["dW1"].T,
         "dW1 without f'(z1)": (dJ * activation_prime(cache["z3"], g)) @ params["W2"],
@@ -108,11 +112,13 @@ def test_gradient_check_rejects_broken_backward_variants():
 
     X2, y2, params2 = make_problem(4, "relu", "identity", "mse", n=2, d=3, h=3, k=3)
     y_hat2, cache2 = mlp_forward(X2, params2, "relu", "identity")
-    handout_mse = 2 * (y_hat2 - y2)  # handout 1.2(d)(3): missing the 1/(nk) of the mean
-    wrong = mlp_backward(handout_mse, cache2, params2, "relu", "identity")["dW2"]
+    one_sample_mse = 2 * (y_hat2 - y2)  # right for one sample; a batch of 2 also needs 1/n
+    torch_mse = 2 * (y_hat2 - y2) / y2.size  # torch.nn.MSELoss's mean over the n k elements
     numeric2 = numerical_param_grads(X2, y2, params2, "relu", "identity", "mse")
-    with pytest.raises(AssertionError):
-        assert_close_to_numerical(wrong, numeric2["dW2"], what="unscaled MSE")
+    for what, upstream in (("MSE without the 1/n", one_sample_mse), ("MSE / (n k)", torch_mse)):
+        wrong = mlp_backward(upstream, cache2, params2, "relu", "identity")["dW2"]
+        with pytest.raises(AssertionError):
+            assert_close_to_numerical(wrong, numeric2["dW2"], what=what)
 
     # The handout's ReLU condition z >= 0 differs from the correct z > 0 exactly at 0.
     z = np.array([-1.0, 0.0, 2.0])
@@ -181,11 +187,13 @@ def test_sigmoid_is_stable_at_large_inputs():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_mse_loss_value_and_derivative(seed):
-    """Is mse_loss the mean over all elements, with dJ/dy_hat matching central differences?"""
+    """Is mse_loss (1/n) sum_s ||y_hat_s - y_s||^2, with dJ/dy_hat matching central differences?"""
     rng = np.random.default_rng(seed)
     y_hat, y = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     J, dJ = mse_loss(y_hat, y)
-    assert J == pytest.approx(np.sum((y_hat - y) ** 2) / 12, rel=1e-14)
+    per_sample = [np.linalg.norm(a - b) ** 2 for a, b in zip(y_hat, y)]
+    assert J == pytest.approx(np.mean(per_sample), rel=1e-14)
+    np.testing.assert_allclose(dJ, 2 * (y_hat - y) / 3, rtol=1e-14)
     assert_close_to_numerical(dJ, numerical_gradient(lambda t: mse_loss(t, y)[0], y_hat), what="dMSE")
 
 
@@ -221,15 +229,25 @@ def test_bce_loss_is_stable_at_zero_and_one():
 
 @pytest.mark.parametrize("k", [1, 3, 5])
 def test_handout_single_sample_formulas(k):
-    """For n = 1, is dl/dy_hat_i = 2 (y_hat_i - y_i) / k (MSE) and -(1/k)(y/y_hat - (1-y)/(1-y_hat)) (BCE)?"""
+    """For n = 1, are the losses and derivatives exactly the handout's: l_MSE = ||y_hat - y||^2
+    with dl/dy_hat_i = 2 (y_hat_i - y_i) (1.2(d)), and l_BCE with
+    dl/dy_hat_i = -(1/k)(y_i/y_hat_i - (1-y_i)/(1-y_hat_i)) (1.3(b))? And for a batch of n,
+    the mean of the n per-sample losses?"""
     rng = np.random.default_rng(k)
     y_hat, y = rng.uniform(0.1, 0.9, size=(1, k)), rng.integers(0, 2, size=(1, k)).astype(float)
-    np.testing.assert_allclose(mse_loss(y_hat, y)[1], 2 * (y_hat - y) / k, rtol=1e-14)
+    assert mse_loss(y_hat, y)[0] == pytest.approx(np.linalg.norm(y_hat - y) ** 2, rel=1e-14)
+    np.testing.assert_allclose(mse_loss(y_hat, y)[1], 2 * (y_hat - y), rtol=1e-14)
+    np.testing.assert_allclose(mse_loss(y_hat[0], y[0])[1], 2 * (y_hat[0] - y[0]), rtol=1e-14)
     np.testing.assert_allclose(bce_loss(y_hat, y)[1], -(y / y_hat - (1 - y) / (1 - y_hat)) / k, rtol=1e-13)
-    # With a batch of n the mean divides by n k, not k.
-    Y_hat, Y = np.repeat(y_hat, 4, axis=0), np.repeat(y, 4, axis=0)
-    np.testing.assert_allclose(mse_loss(Y_hat, Y)[1], 2 * (Y_hat - Y) / (4 * k), rtol=1e-14)
-    np.testing.assert_allclose(bce_loss(Y_hat, Y)[1], -(Y / Y_hat - (1 - Y) / (1 - Y_hat)) / (4 * k), rtol=1e-13)
+    # A batch of n samples: the mean of the per-sample losses, so each derivative gains 1/n.
+    Y_hat = np.concatenate([y_hat, rng.uniform(0.1, 0.9, size=(3, k))])
+    Y = np.concatenate([y, rng.integers(0, 2, size=(3, k)).astype(float)])
+    for name, loss in LOSSES.items():
+        per_sample = [loss(a[None], b[None]) for a, b in zip(Y_hat, Y)]
+        J, dJ = loss(Y_hat, Y)
+        assert J == pytest.approx(np.mean([p[0] for p in per_sample]), rel=1e-13), name
+        np.testing.assert_allclose(dJ, np.concatenate([p[1] for p in per_sample]) / 4,
+                                   rtol=1e-13, err_msg=name)
 
 
 def test_single_sample_backward_is_the_jacobian_chain():
@@ -324,17 +342,210 @@ def test_changed_terms_by_evaluating_each_term_as_a_function_of_its_inputs():
 
 @pytest.mark.parametrize("f,g,loss", CASES, ids=["-".join(c) for c in CASES])
 def test_mlp_backward_matches_torch_autograd(f, g, loss):
-    """Does mlp_backward agree with torch autograd using nn.MSELoss / nn.BCELoss?"""
+    """Does mlp_backward agree with torch autograd (summed MSE / n, nn.BCELoss)?"""
     torch = pytest.importorskip("torch")
     X, y, params = make_problem(5, f, g, loss, n=4, d=3, h=5, k=2)
     acts = {"relu": torch.relu, "sigmoid": torch.sigmoid, "identity": lambda t: t}
     tp = {name: torch.tensor(v, dtype=torch.float64, requires_grad=True) for name, v in params.items()}
     z1 = torch.tensor(X) @ tp["W1"].T + tp["b1"]
     y_hat = acts[g](acts[f](z1) @ tp["W2"].T + tp["b2"])
-    criterion = torch.nn.MSELoss() if loss == "mse" else torch.nn.BCELoss()
-    J = criterion(y_hat, torch.tensor(y))
+    if loss == "mse":  # the handout's ||y_hat - y||^2 per sample, averaged over the samples
+        J = torch.nn.MSELoss(reduction="sum")(y_hat, torch.tensor(y)) / len(X)
+    else:
+        J = torch.nn.BCELoss()(y_hat, torch.tensor(y))
     J.backward()
     J_ours, grads = mlp_loss_and_grads(X, y, params, f, g, loss)
     assert J_ours == pytest.approx(J.item(), rel=1e-12)
     for name in PARAM_NAMES:
         assert rel_error(grads["d" + name], tp[name].grad.numpy()) < 1e-10
+
+
+def _terms_written_out(f, g, loss, inp):
+    """Each CHANGEABLE_TERMS entry under the handout's reading of 1.3(a).
+
+    Forward terms as functions of the input x (the layer table of 1.2(b)); dl/dW2 as a
+    function of x, the parameters and the three local Jacobians (the gradient table of
+    1.2(c), here in the (out, in) layout); the local derivatives as functions of their own
+    inputs (1.2(d)).
+    """
+    lf = LOSSES[loss]
+    W1, b1, W2, b2, x = inp["W1"], inp["b1"], inp["W2"], inp["b2"], inp["x"]
+    z2 = activation(W1 @ x + b1, f)
+    y_hat = activation(W2 @ z2 + b2, g)
+    dl_dyhat = inp["dl_dyhat"][None, :]  # the given local Jacobians
+    dyhat_dz3 = np.diag(inp["dyhat_dz3_diag"])
+    return {
+        "z2": z2,
+        "z3": W2 @ z2 + b2,
+        "y_hat": y_hat,
+        "loss": lf(y_hat, inp["y"])[0],
+        "dl_dyhat": lf(inp["y_hat"], inp["y"])[1],
+        "dyhat_dz3": activation_jacobian(inp["z3"], g),
+        "dz2_dz1": activation_jacobian(inp["z1"], f),
+        "dz3_dW2": inp["z2"],
+        "dz1_dW1": inp["x"],
+        "dl_dW2": (dl_dyhat @ dyhat_dz3).T @ z2[None, :],
+    }
+
+
+def test_changed_terms_under_the_handouts_reading():
+    """Written out as the handout's tables do, do exactly its 1.3(a) terms change, and only
+    l and dl/dy_hat in 1.3(b)?"""
+    rng = np.random.default_rng(1)
+    d, h, k = 3, 4, 2
+    inp = {"x": rng.normal(size=d), "W1": rng.normal(size=(h, d)), "b1": rng.normal(size=h),
+           "W2": rng.normal(size=(k, h)), "b2": rng.normal(size=k),
+           "z1": rng.normal(size=h), "z2": rng.uniform(0.1, 0.9, size=h), "z3": rng.normal(size=k),
+           "y_hat": rng.uniform(0.1, 0.9, size=k), "y": rng.integers(0, 2, size=k).astype(float),
+           "dl_dyhat": rng.normal(size=k), "dyhat_dz3_diag": rng.normal(size=k)}
+    regression = _terms_written_out("relu", "identity", "mse", inp)
+    classification = _terms_written_out("sigmoid", "sigmoid", "mse", inp)
+    classification_bce = _terms_written_out("sigmoid", "sigmoid", "bce", inp)
+    assert set(regression) == set(CHANGEABLE_TERMS)
+
+    def differing(a, b):
+        return {t for t in a if not np.allclose(a[t], b[t])}
+
+    handout_13a = {"z2", "z3", "y_hat", "loss", "dl_dW2", "dz2_dz1", "dyhat_dz3"}
+    assert differing(regression, classification) == handout_13a == set(changed_terms_handout)
+    assert differing(classification, classification_bce) == {"loss", "dl_dyhat"}
+
+
+@pytest.mark.parametrize("task, answer", [
+    ("activations", {"z2", "y_hat", "dz2_dz1", "dyhat_dz3"}),                     # reading 1
+    ("activations", ["z2", "z3", "y_hat", "loss", "dl_dW2", "dz2_dz1", "dyhat_dz3"]),  # handout
+    ("activations", ("dyhat_dz3 ", "dz2_dz1", "y_hat", "z2", "z2")),
+    ("bce", {"loss", "dl_dyhat"}),                                                # handout 1.3(b)
+    ("bce", ["dl_dyhat", "loss"]),
+])
+def test_changed_terms_accepts_both_readings_and_the_handouts_answers(task, answer):
+    """Are the answers of both readings, the handout's among them, accepted in any container?"""
+    assert changed_terms_problem(answer, task, "x") is None
+
+
+@pytest.mark.parametrize("task, answer, needle", [
+    ("activations", {"z2", "y_hat", "dz2_dz1"}, "misses at least one term"),
+    ("activations", {"z2", "z3", "y_hat", "dz2_dz1", "dyhat_dz3"}, "mixes the two readings"),
+    ("activations", {"z2", "y_hat", "dz2_dz1", "dyhat_dz3", "dz3_dW2"},
+     "does not change under either reading"),
+    ("activations", {"loss", "dl_dyhat"}, "switching to the cross-entropy"),
+    ("activations", {"z2", "relu"}, "'relu' is not one of the listed names"),
+    ("activations", ..., "still `...`"),
+    ("activations", "z2", "should be a set of names"),
+    ("bce", {"loss"}, "misses at least one term"),
+    ("bce", {"loss", "dl_dyhat", "dl_dW2"}, "does not change under either reading"),
+    ("bce", {"z2", "y_hat", "dz2_dz1", "dyhat_dz3"}, "changing the activations"),
+])
+def test_changed_terms_rejects_and_names_mistakes(task, answer, needle):
+    """Is a wrong set rejected, with a message naming the kind of mistake but no term?"""
+    message = changed_terms_problem(answer, task, "changed_terms")
+    assert message is not None and needle in message
+    if needle.startswith(("misses", "mixes", "does not")):
+        right = ref.CHANGED_TERMS_READINGS[task][1]
+        assert not any(f"'{t}'" in message or f'"{t}"' in message for t in right)
+
+
+def test_shape_answers_accept_every_whole_number_form():
+    """Are (5,), [5], (5.0,), np.array([5]), () and np.array([]) shapes, and the rest not?"""
+    for value, want in [((5,), (5,)), ([5], (5,)), ((5.0,), (5,)), (np.array([5]), (5,)),
+                        (np.array([4.0, 4.0]), (4, 4)), ((np.int64(3),), (3,)), ((), ()),
+                        (np.array([]), ())]:
+        assert shape_answer(value, "s") == want
+    for value in (..., 5, "5", (5.5,), (-1,), (True,), np.array([[2, 2]]), (float("nan"),)):
+        with pytest.raises(ValueError):
+            shape_answer(value, "s")
+    assert loss_input_answer((2,), "s") == ((2,),)
+    assert loss_input_answer(((2,), [2.0]), "s") == ((2,), (2,))
+    assert loss_input_answer([np.array([2]), np.array([2])], "s") == ((2,), (2,))
+    assert loss_input_answer((2, 2), "s") == ((2, 2),)  # a shape, not a pair
+
+
+def test_mse_mistakes_name_the_element_mean():
+    """Is torch's mean over all n k elements a named MSE mistake, distinct from the answer?"""
+    rng = np.random.default_rng(5)
+    y_hat, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    J, dJ = mse_loss(y_hat, y)
+    J_bad, dJ_bad = loss_mistakes("mse", y_hat, y)
+    torch_J = [v for what, v in J_bad.items() if "torch.nn.MSELoss()" in what]
+    torch_dJ = [v for what, v in dJ_bad.items() if "torch.nn.MSELoss()" in what]
+    assert torch_J == [pytest.approx(np.mean((y_hat - y) ** 2))]
+    np.testing.assert_allclose(torch_dJ[0], 2 * (y_hat - y) / 12)
+    for wrong in list(J_bad.values()):
+        assert not np.isclose(wrong, J, rtol=1e-3)
+    for wrong in dJ_bad.values():
+        assert not np.allclose(wrong, dJ, rtol=1e-3)
+
+
+def test_numerator_layout_is_named_and_only_when_it_applies():
+    """Is the transpose of a weight gradient named "numerator layout", and nothing else?"""
+    rng = np.random.default_rng(6)
+    right = rng.normal(size=(4, 3))
+    message = numerator_layout_message("dW1", right.T, right)
+    assert "numerator-layout" in message and "looks transposed" in message
+    assert numerator_layout_message("dW1", right, right) is None
+    assert numerator_layout_message("dW1", 2 * right.T, right) is None
+    square = rng.normal(size=(3, 3))
+    assert numerator_layout_message("dW1", square.T, square) is not None
+    symmetric = square + square.T  # its transpose is itself: right, not a layout slip
+    assert numerator_layout_message("dW1", symmetric, symmetric) is None
+    assert numerator_layout_message("db1", right[0], right[0]) is None
+
+
+def test_fallback_problems_share_no_forward_value_with_the_graded_problems():
+    """Is every fallback cache (sent to the student's kernel) free of any graded forward value?"""
+    graded = ref.graded_forward_values()
+    graded = graded[np.abs(graded) > 1e-6]
+    assert graded.size > 500
+    for question in ref.BACKWARD_CASES:
+        cases = ref.backward_cases(question)
+        assert cases
+        for i, (f, g, X, params, dJ) in enumerate(cases):
+            n, d = X.shape
+            h, k = params["W1"].shape[0], params["W2"].shape[0]
+            params_fb, cache_fb, dJ_fb = ref.fallback_case(question, i, f, g, n, d, h, k)
+            assert set(cache_fb) == {"X", "z1", "z2", "z3", "y_hat"}
+            assert cache_fb["X"].shape == X.shape and dJ_fb.shape == dJ.shape
+            for name, shape in {"W1": (h, d), "b1": (h,), "W2": (k, h), "b2": (k,)}.items():
+                assert params_fb[name].shape == shape
+            sent = np.concatenate([np.ravel(v) for v in
+                                   (*cache_fb.values(), *params_fb.values(), dJ_fb)])
+            close = np.isclose(sent[:, None], graded[None, :], rtol=1e-7, atol=0)
+            assert not close.any(), (question, i)
+            # the graded problem's own upstream gradient is not computed from its forward pass
+            y_ref = mlp_forward(X, params, f, g)[0]
+            assert not np.isclose(np.ravel(dJ)[:, None], np.ravel(y_ref)[None, :],
+                                  rtol=1e-7).any()
+
+
+_FLOAT = r"-?\d+\.\d+(?:e[-+]?\d+)?"
+
+
+def test_a_backward_that_stashes_its_arguments_leaks_no_graded_forward_value(built):
+    """Graded through the real zip, does a submission whose mlp_backward raises with everything
+    it was ever sent show only values that are not the answer to any graded test case?"""
+    import json
+    import re
+
+    from autograder import fixtures
+    name, fixture = "mlp-backprop", "q1c-backward-stashes-what-it-receives-and-raises"
+    row = {r["name"]: r for r in fixtures.grade_fixtures(name, built(name), names=[fixture],
+                                                         jobs=1)}[fixture]
+    text = json.dumps(row["results"])
+    shown = np.array([float(v) for v in re.findall(_FLOAT, text)])
+    assert shown.size > 50
+
+    def appears(values):
+        values = values[np.abs(values) > 1e-3]
+        return values[np.isclose(values[:, None], shown[None, :], rtol=2e-5, atol=0).any(axis=1)]
+
+    # no forward value of any graded problem shows...
+    leaked = appears(ref.graded_forward_values())
+    assert leaked.size == 0, leaked[:5]
+    # ...though the channel works: the fallback caches sent into the kernel do show up
+    fallback = []
+    for question in ref.BACKWARD_CASES:
+        for i, (f, g, X, params, _) in enumerate(ref.backward_cases(question)):
+            n, d = X.shape
+            h, k = params["W1"].shape[0], params["W2"].shape[0]
+            fallback.append(np.ravel(ref.fallback_case(question, i, f, g, n, d, h, k)[1]["y_hat"]))
+    assert appears(np.concatenate(fallback)).size > 0

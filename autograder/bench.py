@@ -1,16 +1,17 @@
-"""Grading time, measured side by side: ``python -m autograder.bench [ASSIGNMENT] [--repeat N]``.
+"""Grading time, measured side by side: ``python -m autograder.bench [ASSIGNMENT...] [--repeat N]``.
 
-For the assignment's solution notebook it times, in one run and on the same machine:
+For each assignment's solution notebook it times, in one run and on the same machine:
 
-- plain execution of the notebook in a fresh kernel (nbclient): the floor any notebook
-  grader pays;
+- the floor: running the notebook once in a fresh process and kernel (process start,
+  kernel start, the student's code, ``grader.check`` a no-op), what any notebook grader pays;
+- this project's grading on the Gradescope path (the zip's ``run_otter.py`` in a copy of
+  ``/autograder``: sandboxed kernel, verdicts in the grading process);
 - stock ``otter run`` with the same zip but without this project's plugin (tests run in
-  the student's kernel, as otter does by default);
-- ``otter run`` with the real zip (sandboxed kernel, verdicts in the grading process).
+  the student's kernel, as otter does by default).
 
-It prints the median of ``--repeat`` runs of each and the ratios, then the throughput of
-:mod:`autograder.grade_all` on ``--batch`` submissions (copies of the sample submissions)
-with one job and with one job per core. Builds the assignment first if dist/ has no zip.
+It prints the median of ``--repeat`` runs of each and the ratios to the floor, then the
+throughput of :mod:`autograder.grade_all` on ``--batch`` submissions (copies of the sample
+submissions) with one job and with one job per core. Builds what dist/ lacks first.
 """
 
 import argparse
@@ -18,25 +19,49 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import zipfile
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
 from autograder import build, fixtures, grade_all
 
 
-def plain_execution(notebook, work):
-    """Run the notebook top to bottom in a fresh kernel; return seconds."""
-    nb = nbformat.read(notebook, as_version=4)
+# The floor, as a program of its own: a fresh process starts a kernel and runs the cells.
+FLOOR = r'''
+import sys, nbformat
+from jupyter_client import KernelManager
+from autograder.sandbox import OTTER_STUB
+nb = nbformat.read(sys.argv[1], as_version=4)
+km = KernelManager(kernel_name="python3")
+km.start_kernel(cwd=sys.argv[2])
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=60)
+for code in [OTTER_STUB] + [c.source for c in nb.cells if c.cell_type == "code"]:
+    kc.execute_interactive(code, timeout=600, output_hook=lambda msg: None)
+kc.stop_channels()
+km.shutdown_kernel(now=True)
+'''
+
+
+def floor_run(notebook, work):
+    """Run the notebook once in a fresh process and kernel, checks as no-ops; return seconds."""
     start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(work)}}).execute()
+    subprocess.run([sys.executable, "-c", FLOOR, str(notebook), str(work)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+def timed_gradescope_run(zip_path, notebook, work):
+    """Grade through the zip's Gradescope entry point; return (seconds, total score)."""
+    folder = Path(tempfile.mkdtemp(dir=work))
+    start = time.perf_counter()
+    results, _ = grade_all.gradescope_run(zip_path, notebook, folder)
+    seconds = time.perf_counter() - start
+    return seconds, sum(fixtures.question_scores(results).values())
 
 
 def stock_zip(zip_path, dest):
@@ -61,44 +86,57 @@ def timed_otter_run(zip_path, notebook, work):
     return seconds, sum(scores.values())
 
 
+def bench_assignment(name, repeat, work):
+    """{label: median seconds} and {label: total score} for one assignment's solution."""
+    paths = build.built_paths(name)
+    if paths["zip"] is None:
+        paths = build.assign(name)
+    notebook = work / f"{name}.ipynb"
+    shutil.copy(paths["solution"], notebook)
+    stock = stock_zip(paths["zip"], work / f"{name}-stock.zip")
+    times = {FLOOR_LABEL: [], OURS_LABEL: [], STOCK_LABEL: []}
+    totals = {}
+    for _ in range(repeat):
+        times[FLOOR_LABEL].append(floor_run(notebook, work))
+        t, totals[OURS_LABEL] = timed_gradescope_run(paths["zip"], notebook, work)
+        times[OURS_LABEL].append(t)
+        t, totals[STOCK_LABEL] = timed_otter_run(stock, notebook, work)
+        times[STOCK_LABEL].append(t)
+    return {label: statistics.median(ts) for label, ts in times.items()}, totals, paths
+
+
+FLOOR_LABEL = "floor: run once (fresh process and kernel)"
+OURS_LABEL = "this project's grading (Gradescope path)"
+STOCK_LABEL = "stock otter run (tests in the kernel)"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignment", nargs="?", default="matrix-backprop")
+    parser.add_argument("assignments", nargs="*", help="default: every assignment")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=20, help="submissions for the batch run")
+    parser.add_argument("--batch", type=int, default=10,
+                        help="submissions for the batch run (0: none)")
     args = parser.parse_args(argv)
-    paths = build.built_paths(args.assignment)
-    if paths["zip"] is None:
-        paths = build.assign(args.assignment)
+    names = args.assignments or build.assignment_names()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        notebook = work / f"{args.assignment}.ipynb"
-        shutil.copy(paths["solution"], notebook)
-        stock = stock_zip(paths["zip"], work / "stock.zip")
-        rows = {"plain execution (nbclient, fresh kernel)": [],
-                "stock otter run (tests in the kernel)": [],
-                "this project's otter run (sandboxed)": []}
-        totals = {}
-        for _ in range(args.repeat):
-            rows["plain execution (nbclient, fresh kernel)"].append(
-                plain_execution(notebook, work))
-            t, totals["stock"] = timed_otter_run(stock, notebook, work)
-            rows["stock otter run (tests in the kernel)"].append(t)
-            t, totals["ours"] = timed_otter_run(paths["zip"], notebook, work)
-            rows["this project's otter run (sandboxed)"].append(t)
-        batch = batch_throughput(args.assignment, paths, work, args.batch)
+        print(f"solution notebooks, median of {args.repeat} runs, {os.cpu_count()} cores")
+        for name in names:
+            medians, totals, paths = bench_assignment(name, args.repeat, work)
+            floor = medians[FLOOR_LABEL]
+            print(f"{name}:")
+            for label, seconds in medians.items():
+                score = f"   score {totals[label]:g}" if label in totals else ""
+                print(f"  {label:<44} {seconds:6.2f} s   {seconds / floor:4.2f}x floor{score}")
+        if args.batch:
+            batch = batch_throughput(names[0], paths if len(names) == 1 else
+                                     build.built_paths(names[0]), work, args.batch)
+            print(f"batch grading of {args.batch} {names[0]} submissions (grade_all):")
+            for jobs, seconds in batch:
+                print(f"  --jobs {jobs}: {seconds:6.1f} s, {args.batch / seconds * 60:5.1f} "
+                      f"submissions/min, speed-up {batch[0][1] / seconds:4.2f}x")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    floor = statistics.median(rows["plain execution (nbclient, fresh kernel)"])
-    print(f"{args.assignment}: solution notebook, median of {args.repeat} runs")
-    for label, times in rows.items():
-        med = statistics.median(times)
-        print(f"  {label:<44} {med:6.2f} s   {med / floor:4.2f}x plain execution")
-    print(f"  scores: stock {totals['stock']:g}, sandboxed {totals['ours']:g}")
-    print(f"batch grading of {args.batch} submissions (autograder.grade_all):")
-    for jobs, seconds in batch:
-        print(f"  --jobs {jobs}: {seconds:6.1f} s, {args.batch / seconds * 60:5.1f} submissions/min,"
-              f" speed-up {batch[0][1] / seconds:4.2f}x")
     return 0
 
 

@@ -38,8 +38,6 @@ import pwd
 import grp
 import secrets
 import stat
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path

@@ -377,20 +377,41 @@ def _xor_params(W1, b1, W2, b2):
     return W1, b1.reshape(hidden), W2.reshape(1, hidden), float(b2.reshape(()))
 
 
-def xor_forward(W1, b1, W2, b2, X):
-    """Forward pass h = ReLU(W1 x + b1), y_hat = W2 h + b2 for each row x of X.
+def square(t):
+    """f(t) = t^2, elementwise: a non-monotone activation (for q4.4)."""
+    return _result(_float_array(t) ** 2)
+
+
+def square_prime(t):
+    """f'(t) = 2 t, elementwise."""
+    return _result(2.0 * _float_array(t))
+
+
+#: Hidden activations of the q4 network by name: (f, f').
+ACTIVATIONS = {
+    "relu": (relu, relu_prime),
+    "sigmoid": (sigmoid, sigmoid_prime),
+    "tanh": (tanh, tanh_prime),
+    "square": (square, square_prime),
+}
+
+
+def xor_forward(W1, b1, W2, b2, X, activation="relu"):
+    """Forward pass h = f(W1 x + b1), y_hat = W2 h + b2 for each row x of X.
 
     Inputs:
     - W1: (h, 2); b1: (h,); W2: (1, h) or (h,); b2: scalar (see :func:`_xor_params`)
     - X: inputs, one per row, shape (N, 2)
+    - activation: a key of :data:`ACTIVATIONS` (f = ReLU by default, as in q4.2 and q4.3)
 
     Returns (y_hat, cache): y_hat, shape (N,); cache = (X, Z1, H, W2) with
-    Z1 = X W1^T + b1 and H = ReLU(Z1), each (N, h), and W2 (1, h).
+    Z1 = X W1^T + b1 and H = f(Z1), each (N, h), and W2 (1, h).
     """
+    act = ACTIVATIONS[activation][0]
     W1, b1, W2, b2 = _xor_params(W1, b1, W2, b2)
     X = _matrix(X, "X")
     Z1 = X @ W1.T + b1
-    H = np.maximum(Z1, 0.0)
+    H = np.asarray(act(Z1), dtype=np.float64)
     y_hat = H @ W2[0] + b2
     return y_hat, (X, Z1, H, W2)
 
@@ -415,33 +436,34 @@ def xor_failures(W1, b1, W2, b2, tol=1e-6):
             if not abs(out - y) <= tol]
 
 
-def xor_mse_loss(W1, b1, W2, b2, X, y):
+def xor_mse_loss(W1, b1, W2, b2, X, y, activation="relu"):
     """Mean squared error L = (1/N) sum_s (y_hat_s - y_s)^2 of the q4 network.
 
-    Inputs: parameters as :func:`xor_forward`; X, shape (N, 2); y, targets, shape (N,).
-    Returns L, a float.
+    Inputs: parameters and activation as :func:`xor_forward`; X, shape (N, 2); y, targets,
+    shape (N,). Returns L, a float.
     """
-    y_hat = xor_forward(W1, b1, W2, b2, X)[0]
+    y_hat = xor_forward(W1, b1, W2, b2, X, activation)[0]
     y = np.asarray(y, dtype=np.float64).reshape(y_hat.shape)
     return float(np.mean((y_hat - y) ** 2))
 
 
-def xor_mse_grads(W1, b1, W2, b2, X, y):
+def xor_mse_grads(W1, b1, W2, b2, X, y, activation="relu"):
     """Gradients of the mean squared error :func:`xor_mse_loss`.
 
-    Inputs: parameters as :func:`xor_forward`; X, shape (N, 2); y, shape (N,).
+    Inputs: parameters and activation as :func:`xor_forward`; X, shape (N, 2); y, shape (N,).
 
     Returns a dict, with dy_hat = 2 (y_hat - y) / N of shape (N,) and
-    dZ1 = (dy_hat W2) * ReLU'(Z1) of shape (N, h) (ReLU'(0) = 0):
+    dZ1 = (dy_hat W2) * f'(Z1) of shape (N, h) (for ReLU, ReLU'(0) = 0):
     - "dW1": dL/dW1 = dZ1^T X, shape (h, 2)
     - "db1": dL/db1 = sum_s dZ1_s, shape (h,)
     - "dW2": dL/dW2 = dy_hat^T H, shape (1, h)
     - "db2": dL/db2 = sum_s dy_hat_s, a float
     """
-    y_hat, (X, Z1, H, W2c) = xor_forward(W1, b1, W2, b2, X)
+    act_prime = ACTIVATIONS[activation][1]
+    y_hat, (X, Z1, H, W2c) = xor_forward(W1, b1, W2, b2, X, activation)
     y = np.asarray(y, dtype=np.float64).reshape(y_hat.shape)
     dy_hat = 2.0 * (y_hat - y) / y.size
-    dZ1 = np.outer(dy_hat, W2c[0]) * (Z1 > 0)
+    dZ1 = np.outer(dy_hat, W2c[0]) * np.asarray(act_prime(Z1), dtype=np.float64)
     return {
         "dW1": dZ1.T @ X,
         "db1": dZ1.sum(axis=0),
@@ -466,6 +488,47 @@ def xor_zero_init_grads(X, y, hidden=2):
     """
     return xor_mse_grads(np.zeros((hidden, 2)), np.zeros(hidden), np.zeros((1, hidden)), 0.0,
                          X, y)
+
+
+def constant_init(c, hidden=2):
+    """Every weight and bias of the q4 network equal to the number c (q4.3: c = 0; q4.4).
+
+    Returns a dict "W1" (hidden, 2), "b1" (hidden,), "W2" (1, hidden), "b2" float.
+    """
+    return {"W1": np.full((hidden, 2), float(c)), "b1": np.full(hidden, float(c)),
+            "W2": np.full((1, hidden), float(c)), "b2": float(c)}
+
+
+def xor_gradient_descent(params, X, y, lr, steps, activation="relu"):
+    """Full-batch gradient descent on :func:`xor_mse_loss` from ``params``.
+
+    Inputs: params, a dict as :func:`constant_init` returns (not modified); X, shape (N, 2);
+    y, shape (N,); lr, the step size; steps, the number of steps; activation as
+    :func:`xor_forward`.
+
+    Returns (params, losses): the parameters after ``steps`` steps
+    p <- p - lr dL/dp, same keys and shapes, and the loss before each step, a list.
+    """
+    p = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    losses = []
+    for _ in range(steps):
+        losses.append(xor_mse_loss(p["W1"], p["b1"], p["W2"], p["b2"], X, y, activation))
+        g = xor_mse_grads(p["W1"], p["b1"], p["W2"], p["b2"], X, y, activation)
+        for k in p:
+            p[k] = p[k] - lr * np.asarray(g["d" + k])
+    p["b2"] = float(p["b2"])
+    return p, losses
+
+
+#: q4.4: with the non-monotone f(t) = t^2 one symmetric hidden unit (both input weights
+#: equal) already outputs XOR: y_hat = 1 - (x1 + x2 - 1)^2. So the handout's claim for an
+#: "arbitrary" activation holds only for monotone ones (ReLU, sigmoid, tanh).
+XOR_SQUARE_UNIT = {"W1": np.array([[1.0, 1.0]]), "b1": np.array([-1.0]),
+                   "W2": np.array([[-1.0]]), "b2": 1.0}
+
+#: The smallest mean squared error on XOR of any y_hat = g(x1 + x2) with g monotone: the
+#: isotonic fit of (0, 1, 1, 0) at x1 + x2 = (0, 1, 1, 2) is (0, 2/3, 2/3, 2/3), L = 1/6.
+XOR_MONOTONE_SYMMETRIC_MIN_MSE = 1.0 / 6.0
 
 
 # ---------------------------------------------------------------------------------------
@@ -502,11 +565,124 @@ def graph_forward_backward(x, y, z):
     }
 
 
+def local_partials_at(x, y, z):
+    """q5.3: the local partial derivative of each node with respect to each of its inputs.
+
+    Inputs: x > 0, y, z, floats. Returns a dict of floats:
+    "dh1_dx" = 1/x (h1 = ln x), "dh2_dy" = e^y (h2 = exp y), "dh3_dh2" = z and
+    "dh3_dz" = h2 = e^y (h3 = h2 z), "df_dh1" = 1 and "df_dh3" = 1 (f = h1 + h3).
+    """
+    x, y, z = float(x), float(y), float(z)
+    if not x > 0:
+        raise ValueError(f"ln x needs x > 0, got x = {x}")
+    ey = float(np.exp(y))
+    return {"dh1_dx": 1.0 / x, "dh2_dy": ey, "dh3_dh2": z, "dh3_dz": ey,
+            "df_dh1": 1.0, "df_dh3": 1.0}
+
+
+#: q5.1: the computation graph of f(x, y, z) = ln x + exp(y) z, one simple operation per
+#: node, as a dict from each node to the list of its inputs (the handout's names; the
+#: intermediate nodes numbered in the order Python evaluates np.log(x) + np.exp(y) * z).
+computation_graph = {"x": [], "y": [], "z": [], "h1": ["x"], "h2": ["y"],
+                     "h3": ["h2", "z"], "f": ["h1", "h3"]}
+GRAPH_INPUTS = ("x", "y", "z")
+GRAPH_INTERMEDIATE = ("h1", "h2", "h3")
+
+
+def normalize_graph(graph, name="computation_graph"):
+    """A graph answer as {node: frozenset of its inputs}, every node of the handout present.
+
+    Inputs: graph, a dict from node name (a string) to its inputs (a list, tuple or set of
+    names; a single name as a string is accepted too); names are compared without case or
+    surrounding spaces. The input nodes x, y, z may be left out or map to no inputs.
+    Returns {node: frozenset}. Raises ValueError, with a message for the student, for
+    anything else (``...``, unknown names, inputs not given as names).
+    """
+    if graph is Ellipsis:
+        raise ValueError(f"{name} is still `...`: replace it with your answer.")
+    if not isinstance(graph, dict):
+        raise ValueError(f"{name} should be a dict from each node's name to the list of its "
+                         "inputs.")
+    known = set(GRAPH_INPUTS) | set(GRAPH_INTERMEDIATE) | {"f"}
+    out = {}
+    for node, inputs in graph.items():
+        if not isinstance(node, str):
+            raise ValueError(f"the keys of {name} should be node names such as \"h1\".")
+        key = node.strip().lower()
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if type(inputs) not in (list, tuple, set, frozenset) or \
+                not all(isinstance(v, str) for v in inputs):
+            raise ValueError(f"{name}[{node!r}] should be a list of node names such as "
+                             "[\"x\"] (or [] for an input node).")
+        names = [v.strip().lower() for v in inputs]
+        for n in [key, *names]:
+            if n not in known:
+                raise ValueError(f"{name} uses the name {n!r}: use only the names "
+                                 f"{', '.join(sorted(known))}.")
+        if key in out:
+            raise ValueError(f"{name} lists node {key!r} twice.")
+        if len(set(names)) != len(names):
+            raise ValueError(f"{name}[{node!r}] lists the same input twice.")
+        out[key] = frozenset(names)
+    for n in GRAPH_INPUTS:
+        out.setdefault(n, frozenset())
+    return out
+
+
+def _relabel(graph, mapping):
+    return {mapping.get(k, k): frozenset(mapping.get(v, v) for v in ins)
+            for k, ins in graph.items()}
+
+
+def graph_problem(graph, name="computation_graph"):
+    """Why ``graph`` is not the computation graph of q5.1, or None if it is.
+
+    Any numbering of the intermediate nodes h1, h2, h3 is accepted (the graph is the same);
+    the later parts of q5 use the numbering the prompt fixes. Returns a phrase naming the
+    mistake without giving the graph. Raises ValueError as :func:`normalize_graph`.
+    """
+    import itertools
+    got = normalize_graph(graph, name)
+    want = normalize_graph(computation_graph)
+    for perm in itertools.permutations(GRAPH_INTERMEDIATE):
+        if _relabel(got, dict(zip(GRAPH_INTERMEDIATE, perm))) == want:
+            return None
+    reverse = {n: frozenset(m for m, ins in want.items() if n in ins) for n in want}
+    if {k: v for k, v in got.items() if v} == {k: v for k, v in reverse.items() if v}:
+        return (f"{name} looks reversed: it maps each node to the nodes it feeds (its "
+                "outputs), not to its inputs")
+    for n in GRAPH_INPUTS:
+        if got[n]:
+            return f"{name}[{n!r}] lists inputs, but {n} is an input of the graph"
+    missing = [n for n in (*GRAPH_INTERMEDIATE, "f") if not got.get(n)]
+    if missing:
+        return (f"node {missing[0]!r} has no inputs listed: every node other than x, y, z "
+                "should list its inputs")
+    for n in (*GRAPH_INTERMEDIATE, "f"):
+        if n in got[n]:
+            return f"node {n!r} lists itself as an input"
+    if any(len(got[n]) > 2 for n in got):
+        return ("a node has more than two inputs: each node should be one simple operation "
+                "(ln, exp, a product or a sum of two things)")
+    used = set().union(*got.values())
+    if "f" in used:
+        return "f is used as an input, but f is the output of the graph"
+    unused = [n for n in (*GRAPH_INPUTS, *GRAPH_INTERMEDIATE) if n not in used]
+    if unused:
+        return f"node {unused[0]!r} is not an input of any node, so it cannot reach f"
+    return (f"{name} is not the graph of ln x + exp(y) z with one simple operation per "
+            "node: check which node each operation takes its inputs from")
+
+
 #: q5 is evaluated at [x, y, z] = [1, 3, 2]:
 #: h1 = 0, h2 = e^3 ~ 20.0855, h3 = f = 2 e^3 ~ 40.1711, df/dh1 = 1, df/dh2 = 2,
 #: df/dh3 = 1, df/dx = 1, df/dy = 2 e^3 ~ 40.1711, df/dz = e^3 ~ 20.0855.
 graph_point = (1.0, 3.0, 2.0)
 graph_values = graph_forward_backward(*graph_point)
+#: q5.3 local partials at [1, 3, 2]: dh1/dx = 1, dh2/dy = e^3, dh3/dh2 = 2, dh3/dz = e^3,
+#: df/dh1 = df/dh3 = 1.
+local_partials = local_partials_at(*graph_point)
 
 
 # ---------------------------------------------------------------------------------------

@@ -174,8 +174,23 @@ def test_activation_values_at_extremes_and_zero():
     assert sol.sigmoid(z).shape == (7, 1)
 
 
+def test_handout_sigmoid_code_is_right_on_its_own_range():
+    """Is the handout's 1 / (1 + np.exp(-z)) quiet and right on the range it plots, [-10, 10]?
+
+    It is a convention of the handout, not an error: only far outside that range (the
+    addition q3_stable) does it overflow, see the next test.
+    """
+    z = np.linspace(-10, 10, 201)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        handout = 1 / (1 + np.exp(-z))
+        s = handout * (1 - handout)
+    np.testing.assert_allclose(handout, sol.sigmoid(z), rtol=1e-14)
+    np.testing.assert_allclose(s, sol.sigmoid_prime(z), rtol=1e-10)
+
+
 def test_handout_sigmoid_code_overflows_at_minus_1000():
-    """Does the handout's 1 / (1 + np.exp(-z)) overflow at z = -1000 (why ours avoids it)?"""
+    """Does the handout's 1 / (1 + np.exp(-z)) overflow at z = -1000 (why q3_stable exists)?"""
     with np.errstate(over="raise"), pytest.raises(FloatingPointError):
         1 / (1 + np.exp(-np.array([-1000.0])))
 
@@ -344,3 +359,198 @@ def test_graph_gradients_match_central_differences_at_random_points(seed):
     assert_close_to_numerical([g["df_dx"], g["df_dy"], g["df_dz"]], numeric, what="df/d(x,y,z)")
     with pytest.raises(ValueError):
         sol.graph_forward_backward(0.0, 1.0, 1.0)
+
+
+def _graph_eval(graph, x, y, z):
+    """Evaluate a computation graph {node: inputs} node by node, with the handout's operations."""
+    ops = {"h1": lambda v: np.log(v["x"]), "h2": lambda v: np.exp(v["y"]),
+           "h3": lambda v: v["h2"] * v["z"], "f": lambda v: v["h1"] + v["h3"]}
+    values = {"x": x, "y": y, "z": z}
+    pending = [n for n in graph if n not in values]
+    while pending:
+        ready = [n for n in pending if all(i in values for i in graph[n])]
+        assert ready, "the graph has a cycle"
+        for n in ready:
+            values[n] = ops[n](values)
+            pending.remove(n)
+    return values
+
+
+def test_computation_graph_computes_f_one_operation_per_node():
+    """Evaluated node by node, does the q5.1 graph give the forward values of q5.2, with
+    each node using only its listed inputs and at most two of them?"""
+    g = sol.computation_graph
+    assert set(g) == {"x", "y", "z", "h1", "h2", "h3", "f"}
+    assert all(len(ins) <= 2 for ins in g.values())
+    values = _graph_eval(g, *sol.graph_point)
+    for name in ("h1", "h2", "h3", "f"):
+        assert values[name] == pytest.approx(sol.graph_values[name], rel=1e-15), name
+    rng = np.random.default_rng(11)
+    x, y, z = rng.uniform(0.5, 3), rng.normal(), rng.normal()
+    assert _graph_eval(g, x, y, z)["f"] == pytest.approx(np.log(x) + np.exp(y) * z, rel=1e-14)
+
+
+def test_graph_problem_accepts_the_graph_in_any_form_and_numbering():
+    """Is the handout's graph accepted without input nodes, as tuples/sets/strings, and with
+    h1, h2, h3 numbered in another order?"""
+    assert sol.graph_problem(sol.computation_graph) is None
+    assert sol.graph_problem({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["h1", "h3"]}) \
+        is None
+    assert sol.graph_problem({"H1": "x", "h2": ("y",), "h3": {"z", "h2"}, "f": ["h3", " h1"],
+                              "z": ()}) is None
+    assert sol.graph_problem({"h1": ["y"], "h2": ["h1", "z"], "h3": ["x"], "f": ["h3", "h2"]}) \
+        is None
+
+
+@pytest.mark.parametrize("graph, phrase", [
+    ({"x": ["h1"], "y": ["h2"], "z": ["h3"], "h1": ["f"], "h2": ["h3"], "h3": ["f"], "f": []},
+     "looks reversed"),
+    ({"h1": ["x"], "h2": ["y"], "h3": ["y", "z"], "f": ["h1", "h3"]}, "'h2' is not an input"),
+    ({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["x", "h3"]}, "'h1' is not an input"),
+    ({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["h1", "h2", "h3"]},
+     "more than two inputs"),
+    ({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"]}, "'f' has no inputs"),
+    ({"x": ["x"], "h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["h1", "h3"]},
+     "x is an input of the graph"),
+    ({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["h1", "z"]}, "'h3' is not an input"),
+])
+def test_graph_problem_names_each_wrong_graph(graph, phrase):
+    """Is each plausible wrong graph rejected with a message naming its mistake (and not
+    giving the graph)?"""
+    problem = sol.graph_problem(graph)
+    assert problem is not None and phrase in problem, problem
+    assert "['h2', 'z']" not in problem and "h2 z" not in problem
+
+
+def test_graph_problem_rejects_non_graphs():
+    """Do `...`, a list, unknown names and non-string inputs raise ValueError with a reason?"""
+    for bad, phrase in [(..., "still `...`"), ([["x"]], "should be a dict"),
+                        ({"h1": ["q"]}, "uses the name 'q'"), ({"h1": [1]}, "list of node names"),
+                        ({"h1": ["x", "x"]}, "same input twice")]:
+        with pytest.raises(ValueError, match=phrase.replace("`", ".").replace("(", ".")):
+            sol.graph_problem(bad)
+
+
+def test_local_partials_at_1_3_2_match_central_differences_of_each_node():
+    """Is each q5.3 local partial the central difference of its node's operation, and equal
+    to the closed forms 1/x, e^y, z, e^y, 1, 1 at [1, 3, 2]?"""
+    x, y, z = sol.graph_point
+    lp = sol.local_partials
+    assert lp == sol.local_partials_at(x, y, z)
+    h2 = np.exp(y)
+    numeric = {
+        "dh1_dx": numerical_gradient(lambda v: np.log(v[0]), np.array([x]))[0],
+        "dh2_dy": numerical_gradient(lambda v: np.exp(v[0]), np.array([y]))[0],
+        "dh3_dh2": numerical_gradient(lambda v: v[0] * z, np.array([h2]))[0],
+        "dh3_dz": numerical_gradient(lambda v: h2 * v[0], np.array([z]))[0],
+        "df_dh1": numerical_gradient(lambda v: v[0] + 2 * h2, np.array([0.0]))[0],
+        "df_dh3": numerical_gradient(lambda v: 0.0 + v[0], np.array([2 * h2]))[0],
+    }
+    closed = {"dh1_dx": 1 / x, "dh2_dy": np.exp(y), "dh3_dh2": z, "dh3_dz": np.exp(y),
+              "df_dh1": 1.0, "df_dh3": 1.0}
+    assert set(lp) == set(numeric) == set(closed)
+    for key in lp:
+        assert lp[key] == pytest.approx(numeric[key], rel=1e-6), key
+        assert lp[key] == pytest.approx(closed[key], rel=1e-15), key
+
+
+def test_local_partials_chain_to_the_input_gradients():
+    """Do the local partials multiply along each path to df/dx, df/dy, df/dz of q5.4?"""
+    lp, v = sol.local_partials, sol.graph_values
+    assert lp["df_dh1"] * lp["dh1_dx"] == pytest.approx(v["df_dx"], rel=1e-15)
+    assert lp["df_dh3"] * lp["dh3_dh2"] * lp["dh2_dy"] == pytest.approx(v["df_dy"], rel=1e-15)
+    assert lp["df_dh3"] * lp["dh3_dz"] == pytest.approx(v["df_dz"], rel=1e-15)
+
+
+def test_handout_local_partials_are_right():
+    """Do the handout's 5.3 local partials (1, 20.0855, 2, 20.0855, 1, 1) agree to 4 s.f.?"""
+    handout = {"dh1_dx": 1, "dh2_dy": 20.0855, "dh3_dh2": 2, "dh3_dz": 20.0855, "df_dh1": 1,
+               "df_dh3": 1}
+    for key, value in handout.items():
+        assert sol.local_partials[key] == pytest.approx(value, rel=1e-4), key
+
+
+# ------------------------------------------------------------------ the handout's q4 claims
+
+
+def test_handout_4_3_zero_init_is_not_stuck_at_0_but_at_the_mean():
+    """From zero initialisation, do W1, b1, W2 stay exactly 0 while b2 moves, so the output
+    becomes the constant mean(y) = 0.5 (the handout says "stuck outputting 0")?
+
+    Checked two ways: gradient descent with the reference gradients, and the closed form
+    b2_t = mean(y) (1 - (1 - 2 lr)^t) of the MSE's gradient -2 (mean(y) - b2) in b2 alone.
+    """
+    X, y, lr = sol.XOR_INPUTS, sol.XOR_TARGETS, 0.1
+    for steps in (1, 5, 200):
+        p, losses = sol.xor_gradient_descent(sol.constant_init(0.0), X, y, lr, steps)
+        for name in ("W1", "b1", "W2"):
+            assert np.all(p[name] == 0.0), name
+        assert p["b2"] == pytest.approx(np.mean(y) * (1 - (1 - 2 * lr) ** steps), rel=1e-12)
+    y_hat = sol.xor_outputs(p["W1"], p["b1"], p["W2"], p["b2"])
+    np.testing.assert_allclose(y_hat, 0.5, atol=1e-12)  # constant, and not 0
+    assert losses[0] == pytest.approx(0.5) and losses[-1] == pytest.approx(0.25, rel=1e-9)
+    assert sol.xor_failures(p["W1"], p["b1"], p["W2"], p["b2"], tol=0.4) == \
+        [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_handout_4_4_claim_fails_for_a_non_monotone_activation():
+    """With f(t) = t^2, does one symmetric unit represent XOR, and does gradient descent from
+    every parameter equal to 0.5 learn XOR (so 4.4's "arbitrary activation" is false)?"""
+    u = sol.XOR_SQUARE_UNIT
+    y_hat = sol.xor_forward(u["W1"], u["b1"], u["W2"], u["b2"], sol.XOR_INPUTS, "square")[0]
+    np.testing.assert_array_equal(y_hat, sol.XOR_TARGETS)
+    np.testing.assert_array_equal(1 - (sol.XOR_INPUTS.sum(axis=1) - 1) ** 2, sol.XOR_TARGETS)
+    p, losses = sol.xor_gradient_descent(sol.constant_init(0.5), sol.XOR_INPUTS,
+                                         sol.XOR_TARGETS, lr=0.1, steps=5000,
+                                         activation="square")
+    assert losses[-1] < 1e-12 < losses[0]
+    y_hat = sol.xor_forward(p["W1"], p["b1"], p["W2"], p["b2"], sol.XOR_INPUTS, "square")[0]
+    np.testing.assert_allclose(y_hat, sol.XOR_TARGETS, atol=1e-6)
+    # the symmetry was never broken: it did not need to be
+    np.testing.assert_allclose(p["W1"], p["W1"][0, 0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+def test_handout_4_4_claim_holds_for_monotone_activations(activation):
+    """From every parameter equal to 0.5, do the hidden units stay identical (and both input
+    weights equal), so that the MSE never drops below the monotone bound 1/6?"""
+    X, y = sol.XOR_INPUTS, sol.XOR_TARGETS
+    p, losses = sol.xor_gradient_descent(sol.constant_init(0.5), X, y, lr=0.1, steps=3000,
+                                         activation=activation)
+    np.testing.assert_allclose(p["W1"], p["W1"][0, 0], rtol=1e-12)
+    np.testing.assert_allclose(p["b1"], p["b1"][0], rtol=1e-12)
+    np.testing.assert_allclose(p["W2"], p["W2"][0, 0], rtol=1e-12)
+    assert min(losses) >= sol.XOR_MONOTONE_SYMMETRIC_MIN_MSE - 1e-9
+
+
+def test_monotone_bound_one_sixth_is_the_isotonic_minimum():
+    """Is 1/6 the least MSE of a monotone g at s = x1 + x2 = 0, 1, 1, 2 against 0, 1, 1, 0,
+    by brute force over a grid and attained at (0, 2/3, 2/3, 2/3)?"""
+    t = sol.XOR_TARGETS
+    grid = np.linspace(-0.5, 1.5, 41)
+    best = np.inf
+    for a in grid:
+        for b in grid[grid >= a]:
+            for c in grid[grid >= b]:
+                best = min(best, np.mean((np.array([a, b, b, c]) - t) ** 2))
+    assert best >= sol.XOR_MONOTONE_SYMMETRIC_MIN_MSE - 1e-12  # increasing g; decreasing is
+    assert np.mean((np.array([0, 2 / 3, 2 / 3, 2 / 3]) - t) ** 2) == \
+        pytest.approx(sol.XOR_MONOTONE_SYMMETRIC_MIN_MSE)  # symmetric: g(s) -> g(2 - s)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "square"])
+def test_xor_grads_for_each_activation_match_central_differences(activation):
+    """For each hidden activation, does the reference backward pass match central differences?"""
+    rng = np.random.default_rng(12)
+    params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=3),
+              "W2": rng.normal(size=(1, 3)), "b2": float(rng.normal())}
+    X, y = sol.XOR_INPUTS, sol.XOR_TARGETS
+    assert np.min(np.abs(X @ params["W1"].T + params["b1"])) > 1e-3
+    grads = sol.xor_mse_grads(params["W1"], params["b1"], params["W2"], params["b2"], X, y,
+                              activation)
+    for name, value in params.items():
+        def loss(v, name=name):
+            q = dict(params, **{name: v})
+            return sol.xor_mse_loss(q["W1"], q["b1"], q["W2"], q["b2"], X, y, activation)
+        assert_close_to_numerical(grads["d" + name], numerical_gradient(loss, value),
+                                  what=f"d{name} ({activation})")

@@ -5,7 +5,8 @@ from the built solution notebook (``base: solution``, the default) or the blank 
 notebook (``base: student``) and applies text edits to its cells (``edits``: a ``find``
 that must occur exactly once in the notebook's code, and its ``replace``), or replaces the
 whole file (``raw``: bytes that are not a notebook). ``expect`` gives the points per
-question where they differ from full marks (``scores``), substrings that must appear in a
+question where they differ from full marks (``scores``; ``other_scores`` for every
+question not listed, e.g. 0 for a blank notebook), substrings that must appear in a
 question's feedback (``messages``), and ``sample: true`` marks the bundled samples that
 ``make`` grades. Notebooks are read and written with nbformat only.
 
@@ -157,7 +158,9 @@ def compare(spec, results, full, hidden=()):
     anywhere in results.json.
     """
     expect = spec.get("expect", {})
-    want = {q: expect.get("scores", {}).get(q, pts) for q, pts in full.items()}
+    others = expect.get("other_scores")  # e.g. 0: every question not listed scores 0
+    want = {q: expect.get("scores", {}).get(q, pts if others is None else others)
+            for q, pts in full.items()}
     got = question_scores(results)
     problems = [f"{q}: scored {got.get(q)}, expected {w}" for q, w in want.items()
                 if got.get(q) is None or abs(got[q] - w) > 1e-9]

@@ -59,6 +59,44 @@ def unshare(flags: int) -> None:
         raise OSError(err, os.strerror(err))
 
 
+_WRITABLE_CACHE: list[str] = []
+
+
+def shared_writable_dirs(depth: int = 4) -> list[str]:
+    """Every folder any uid may write in: the usual three, and whatever else the host has
+    (``/run/lock``, ``/var/lib/php/sessions``...), found once per process by walking
+    ``depth`` levels of the folders that others may pass through (not /proc, not /sys).
+
+    A submission may leave files in each of them: the pid-namespace mechanism hides them
+    behind private tmpfs, and every mechanism removes what the sandbox uid left there.
+    """
+    if _WRITABLE_CACHE:
+        return list(_WRITABLE_CACHE)
+    found = [t for t in SHARED_TMP if os.path.isdir(t)]
+
+    def walk(path: str, levels: int) -> None:
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            return
+        for e in entries:
+            try:
+                if e.path in ("/proc", "/sys") or not e.is_dir(follow_symlinks=False):
+                    continue
+                mode = e.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            if mode & 0o002:
+                if e.path not in found:
+                    found.append(e.path)
+            elif levels > 1 and mode & 0o001:
+                walk(e.path, levels - 1)
+
+    walk("/", depth)
+    _WRITABLE_CACHE[:] = found
+    return list(found)
+
+
 # ---------------------------------------------------------------------------- mechanism
 _MECHANISM_CACHE: dict[bool, str] = {}
 
@@ -149,8 +187,8 @@ class ResourceGroup:
         self.dirs: list[Path] = []
         self.kill_file: Path | None = None
         self.applied: list[str] = []
-        if not as_root:
-            return
+        if not as_root or os.environ.get("BACKPROP_CONTAINMENT") == "uid-kill":
+            return  # the floor, forced: as on a host that refuses cgroups (no cgroup.kill)
         name = f"backprop-{secrets.token_hex(6)}"
         mounts, own = _cgroup_mounts(), _own_cgroups()
         memory = int(limits["memory_limit_mb"]) * 1024 * 1024
@@ -250,7 +288,7 @@ def uid_is_free(uid: int) -> bool:
         pass
     if live_pids_of_uid(uid):
         return False
-    for top in SHARED_TMP:
+    for top in shared_writable_dirs():
         try:
             with os.scandir(top) as entries:
                 if any(e.stat(follow_symlinks=False).st_uid == uid for e in entries):
@@ -383,15 +421,54 @@ def _remove_my_files(tops) -> None:
                         pass
 
 
-def remove_uid_files(uid: int, tops=SHARED_TMP) -> None:
-    """Remove every file ``uid`` owns under ``tops``, running as that uid."""
+def remove_uid_files(uid: int, tops=None) -> None:
+    """Remove every file ``uid`` owns under ``tops`` (default: every folder any uid may write
+    in) and every System V IPC object it owns, running as that uid."""
+    tops = shared_writable_dirs() if tops is None else tops
     _run_as_uid(uid, _remove_my_files, [t for t in tops if os.path.isdir(t)])
+    _run_as_uid(uid, _remove_my_ipc)
 
 
-def files_of_uid(uid: int, tops=SHARED_TMP) -> list[str]:
-    """Paths under ``tops`` owned by ``uid`` (for the tests and the final check)."""
+IPC_RMID = 0
+_SYSV = {"shm": "shmctl", "msg": "msgctl", "sem": "semctl"}
+
+
+def ipc_objects_of_uid(uid: int) -> list[tuple[str, int]]:
+    """(kind, id) of the System V shared memory, message queues and semaphores that ``uid``
+    owns or created, from /proc/sysvipc (they outlive every process, and hold memory)."""
     found = []
-    for top in tops:
+    for kind in _SYSV:
+        try:
+            with open(f"/proc/sysvipc/{kind}", "rb") as f:
+                lines = f.read().split(b"\n")
+        except OSError:
+            continue
+        head, ident = lines[0].split(), 1  # columns: key, id, perms, ... uid, gid, cuid
+        try:
+            owner, creator = head.index(b"uid"), head.index(b"cuid")
+        except ValueError:
+            continue
+        for line in lines[1:]:
+            cols = line.split()
+            if len(cols) > max(ident, owner, creator) and \
+                    str(uid).encode() in (cols[owner], cols[creator]):
+                found.append((kind, int(cols[ident])))
+    return found
+
+
+def _remove_my_ipc() -> None:
+    """As the sandbox uid: remove the System V IPC objects it owns (only its own)."""
+    for kind, ident in ipc_objects_of_uid(os.getuid()):
+        if kind == "sem":
+            _libc.semctl(ctypes.c_int(ident), 0, ctypes.c_int(IPC_RMID))
+        else:
+            getattr(_libc, _SYSV[kind])(ctypes.c_int(ident), ctypes.c_int(IPC_RMID), None)
+
+
+def files_of_uid(uid: int, tops=None) -> list[str]:
+    """Paths under ``tops`` (default: every folder any uid may write in) owned by ``uid``."""
+    found = []
+    for top in shared_writable_dirs() if tops is None else tops:
         for root, dirs, files in os.walk(top, followlinks=False):
             for name in dirs + files:
                 try:

@@ -265,9 +265,16 @@ def marked_tasks(mark):
     return found
 
 
+def attack_ipc_key(mark):
+    """The System V IPC key an attack payload uses for what it creates (from its marker)."""
+    import zlib
+    return zlib.crc32(mark.encode()) & 0x7FFFFFFF
+
+
 def attack_leftovers(mark, wait=2.0):
     """What an attack fixture left behind: live processes carrying its marker, and files
-    named with it in the shared temporary folders. Both are removed, and reported."""
+    named with it in any folder every uid may write in, and System V IPC objects keyed with
+    it (:func:`attack_ipc_key`). All are removed, and reported."""
     import shutil
     import signal
     import time
@@ -285,7 +292,19 @@ def attack_leftovers(mark, wait=2.0):
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+    from autograder.containment import shared_writable_dirs
+    key = attack_ipc_key(mark)
+    for kind in ("shm", "msg", "sem"):  # System V objects keyed with the marker
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            if line.split() and int(line.split()[0]) == key:
+                problems.append(f"left behind: System V {kind} {line.split()[1]}")
+                flag = {"shm": "-m", "msg": "-q", "sem": "-s"}[kind]
+                subprocess.run(["ipcrm", flag, line.split()[1]], capture_output=True)
+    for top in shared_writable_dirs():  # /tmp, /var/tmp, /dev/shm, /run/lock...
         for root, dirs, files in os.walk(top):
             for entry in dirs + files:
                 if mark in entry:

@@ -2,7 +2,7 @@
 
 SPEC is the path of a JSON file the grader wrote in the sandbox's root-owned folder:
 ``uid``/``gid`` (null: keep ours), ``home``, ``connection_file``, ``mechanism``,
-``cgroup_procs`` (files to join), ``expose`` (``blocked`` folders and the ``paths`` under them
+``cgroup_procs`` (files to join), ``writable`` (the folders any uid may write in), ``expose`` (``blocked`` folders and the ``paths`` under them
 the kernel needs: the Python install), ``tmpfs_mb``, ``rlimits`` and ``argv`` (the kernel).
 
 With ``mechanism == "pid-namespace"`` this process unshares new PID, mount, network, IPC and
@@ -91,8 +91,9 @@ def private_mounts(spec):
     keep = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in
             [sandbox_dir, *spec["expose"]["paths"]]}
     size = f"size={int(spec['tmpfs_mb'])}m"
-    for shared in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(shared):
+    # every folder any uid may write in (not only /tmp: /run/lock...) is private, and empty
+    for shared in spec.get("writable") or ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(shared) and not os.path.islink(shared):
             mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,{size}")
     for folder in spec["expose"]["blocked"]:
         mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0711,size=1m")

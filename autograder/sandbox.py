@@ -51,7 +51,26 @@ def limits_from(plugin_config, environ):
 
 
 MAX_RESTARTS = 3
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a larger message from the kernel is dropped by zmq
+# What the grading process will hold of the kernel's messages: zmq queues up to RCVHWM
+# messages per socket before anyone reads them, each up to MAXMSGSIZE (a larger one drops the
+# connection). A kernel that floods its channels (faster than they are read and parsed) could
+# otherwise make the root grading process hold 1000 x 64 MB per socket and be killed for it.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024    # iopub: output and replies (wire.MAX_TEXT is less)
+MAX_QUEUED_MESSAGES = 16               # iopub (zmq holds a few dozen more in flight)
+MAX_CONTROL_BYTES = 4 * 1024 * 1024    # shell, control, stdin, heartbeat: small replies
+MAX_CONTROL_QUEUED = 4
+
+
+class BoundedContext(zmq.Context):
+    """A zmq context whose sockets to the kernel queue a bounded number of bounded messages:
+    what a kernel sends beyond that is dropped (its own loss), never held by the grader."""
+
+    def socket(self, socket_type, *args, **kwargs):
+        sock = super().socket(socket_type, *args, **kwargs)
+        iopub = socket_type == zmq.SUB
+        sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES if iopub else MAX_CONTROL_BYTES)
+        sock.setsockopt(zmq.RCVHWM, MAX_QUEUED_MESSAGES if iopub else MAX_CONTROL_QUEUED)
+        return sock
 
 # A stand-in for otter in the kernel: the student's `grader.check(...)` and `grader.export()`
 # calls do nothing during grading (the checks run here, in the grading process).
@@ -137,8 +156,7 @@ class Sandbox:
         self.grant = containment.TraversalGrant(
             blocked if self.mechanism != "pid-namespace" else [])
         self.grant.__enter__()
-        self.zmq_context = zmq.Context()
-        self.zmq_context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        self.zmq_context = BoundedContext()
         self.containment = {"mechanism": self.mechanism,
                             "limits": [*self.group.applied, "rlimits"],
                             "survivors": 0}
@@ -188,6 +206,7 @@ class Sandbox:
                 "connection_file": str(connection_file), "mechanism": self.mechanism,
                 "cgroup_procs": self.group.procs_files, "expose": self.expose,
                 "tmpfs_mb": self.limits["disk_limit_mb"], "rlimits": rlimits,
+                "writable": containment.shared_writable_dirs(),
                 "argv": [sys.executable, "-m", "ipykernel_launcher", "-f",
                          str(connection_file)]}
 
@@ -269,7 +288,8 @@ class Sandbox:
         """End the kernel and every process it started; remove everything it left."""
         self._shutdown()
         if self.uid is not None:
-            containment.remove_uid_files(self.uid, (*containment.SHARED_TMP, str(self.home)))
+            containment.remove_uid_files(
+                self.uid, (*containment.shared_writable_dirs(), str(self.home)))
         containment.remove_tree_by_fd(self.dir)
         self.group.remove()
         self.grant.__exit__(None, None, None)

@@ -18,7 +18,7 @@ import numpy as np
 MAX_ELEMENTS = 2_000_000   # numbers in one value
 MAX_DEPTH = 12
 MAX_HASHED = 2_000         # items in one set or dict (colliding hashes make building quadratic)
-MAX_TEXT = 50_000_000      # characters of JSON in one reply
+MAX_TEXT = 3_000_000       # characters of JSON in one reply (fits one zmq message)
 MIME = "application/x-backprop-probe+json"
 
 
@@ -283,5 +283,9 @@ def __backprop_wire__(request_json, nonce):
         raise
     except BaseException as e:
         reply = {"ok": False, "error": type(e).__name__, "message": str(e)[:500]}
-    _publish({"''' + MIME + r'''": {"nonce": nonce, "reply": _json.dumps(reply)}})
+    text = _json.dumps(reply)
+    if len(text) > ''' + str(MAX_TEXT) + r''':
+        text = _json.dumps({"ok": False, "error": "ValueError",
+                            "message": "the value is too large to be checked"})
+    _publish({"''' + MIME + r'''": {"nonce": nonce, "reply": text}})
 '''

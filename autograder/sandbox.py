@@ -55,8 +55,8 @@ MAX_RESTARTS = 3
 # messages per socket before anyone reads them, each up to MAXMSGSIZE (a larger one drops the
 # connection). A kernel that floods its channels (faster than they are read and parsed) could
 # otherwise make the root grading process hold 1000 x 64 MB per socket and be killed for it.
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024    # iopub: output and replies (wire.MAX_TEXT is less)
-MAX_QUEUED_MESSAGES = 16               # iopub (zmq holds a few dozen more in flight)
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024     # iopub: output and replies (wire.MAX_TEXT is less)
+MAX_QUEUED_MESSAGES = 1000             # iopub: zmq's default; fewer would drop the "idle" that ends a cell
 MAX_CONTROL_BYTES = 4 * 1024 * 1024    # shell, control, stdin, heartbeat: small replies
 MAX_CONTROL_QUEUED = 4
 
@@ -82,7 +82,17 @@ class _GraderStub:
 _otter = _types.ModuleType("otter")
 _otter.Notebook = _GraderStub
 _sys.modules["otter"] = _otter
-del _sys, _types, _GraderStub, _otter
+def _in_pieces(flush_buffers):
+    # one print of 30 MB would be one message, over what the grader accepts (it would drop
+    # the connection): output goes out in pieces, and the grader's cap keeps what it keeps
+    def flush_buffers_in_pieces(self, size=256 * 1024):
+        for parent, data in flush_buffers(self):
+            for start in range(0, max(len(data), 1), size):
+                yield parent, data[start:start + size]
+    return flush_buffers_in_pieces
+from ipykernel.iostream import OutStream as _OutStream
+_OutStream._flush_buffers = _in_pieces(_OutStream._flush_buffers)
+del _sys, _types, _GraderStub, _otter, _in_pieces, _OutStream
 '''
 
 

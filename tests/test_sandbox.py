@@ -237,3 +237,27 @@ def test_total_time_limit_bounds_the_whole_grading(tmp_path):
         assert [r["status"] for r in reports][-1] in ("timeout", "skipped")
         assert RemoteEnvironment(sandbox).get("x") is None
     assert time.monotonic() - start < 20
+
+
+def test_a_replay_that_runs_out_of_time_ends_the_grading_cleanly(tmp_path):
+    """If a cell that finished once loops when replayed after a restart, does grading stop
+    with a note (not an exception), and the later cells count as not run?"""
+    path = notebook(tmp_path,
+                    "import os\nif os.path.exists('ran'):\n    while True:\n        pass\n"
+                    "open('ran', 'w').close()",
+                    "import os\nos.kill(os.getpid(), 9)",
+                    "x = 1")
+    with Sandbox(path, {"cell_timeout": 3}) as sandbox:
+        reports = sandbox.run_notebook()
+        assert [r["status"] for r in reports] == ["ok", "error"]
+        assert sandbox.dead and "replayed" in sandbox.dead
+        assert RemoteEnvironment(sandbox).get("x") is None
+    assert any("stopped at code cell 2" in m for m in sandbox.messages)
+
+
+def test_the_note_names_the_total_limit_when_that_stopped_a_cell(tmp_path):
+    """Stopped by the notebook's total time, not the cell's, does the note say so?"""
+    path = notebook(tmp_path, "while True:\n    pass")
+    with Sandbox(path, {"total_timeout": 3, "cell_timeout": 30}) as sandbox:
+        sandbox.run_notebook()
+    assert any("used up its 3 s in total" in m for m in sandbox.messages), sandbox.messages

@@ -230,8 +230,13 @@ def main():
     try:
         results = grade(AUTOGRADER_DIR)
     except BaseException as e:  # noqa: BLE001 - whatever happened, results.json is written
+        if type(e).__name__ == "KernelGone":  # the grader's side failed, not the notebook
+            advice = ("The grader could not run Python for it: this is a problem on the "
+                      "grading side, not in your notebook. Contact the course staff.")
+        else:
+            advice = RESUBMIT
         results = fallback_results(f"This submission could not be graded: {type(e).__name__}: "
-                                   f"{e}\n{RESUBMIT}")
+                                   f"{e}\n{advice}")
     write_results(results)
     return 0
 

@@ -162,7 +162,9 @@ class Sandbox:
         self._make_dir(self.home, owner=self.uid)
         self.group = containment.ResourceGroup(self.limits, self.as_root)
         blocked = containment.blocked_ancestors(_python_paths()) if self.as_root else []
-        self.expose = {"blocked": blocked, "paths": _python_paths() if blocked else []}
+        # what the kernel needs of the Python install is bound back into its namespace even
+        # where a private tmpfs covers it (a clone under /tmp) or a folder others may not pass
+        self.expose = {"blocked": blocked, "paths": _python_paths()}
         self.grant = containment.TraversalGrant(
             blocked if self.mechanism != "pid-namespace" else [])
         self.grant.__enter__()

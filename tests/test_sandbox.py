@@ -261,3 +261,24 @@ def test_the_note_names_the_total_limit_when_that_stopped_a_cell(tmp_path):
     with Sandbox(path, {"total_timeout": 3, "cell_timeout": 30}) as sandbox:
         sandbox.run_notebook()
     assert any("used up its 3 s in total" in m for m in sandbox.messages), sandbox.messages
+
+
+def test_a_python_installed_under_tmp_still_runs_the_kernel(tmp_path):
+    """With the grader's Python in a folder the namespace covers with a private /tmp (a
+    clone under /tmp), does the kernel still start and run?"""
+    import site
+    import subprocess
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    packages = subprocess.run([str(venv / "bin" / "python"), "-c",
+                               "import site; print(site.getsitepackages()[0])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    # the new Python finds this one's packages (and this checkout) through a .pth file
+    Path(packages, "outer.pth").write_text("\n".join([*site.getsitepackages(), str(ROOT)]))
+    path = notebook(tmp_path, "import numpy\nx = 2")
+    code = ("import sys\nfrom autograder.sandbox import Sandbox, RemoteEnvironment\n"
+            f"with Sandbox({str(path)!r}) as s:\n    s.run_notebook()\n"
+            "    print(RemoteEnvironment(s).get('x'), s.mechanism)")
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True,
+                         text=True, timeout=120, cwd=str(ROOT))
+    assert out.stdout.split()[:1] == ["2"], out.stdout + out.stderr

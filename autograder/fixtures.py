@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from autograder import grade_all
 from autograder.grade_all import gradescope_run, question_scores
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -357,6 +358,9 @@ def score_table(rows):
     lines = [head, "-" * len(head)]
     for r in rows:
         cells = "  ".join(f"{r['scores'].get(q, float('nan')):>5g}" for q in questions)
-        lines.append(f"{r['name']:<{width}}  {cells}  {r['total']:>5g}/{r['possible']:g} "
+        credit = grade_all.credit_points(r["results"])
+        bonus = sum(points for _, points in credit.values())
+        possible = f"{r['possible'] - bonus:g}" + (f" (+{bonus:g})" if bonus else "")
+        lines.append(f"{r['name']:<{width}}  {cells}  {r['total']:>5g}/{possible} "
                      f"{'yes' if r['as_expected'] else 'NO: ' + '; '.join(r['problems'])}")
     return "\n".join(lines)

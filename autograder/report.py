@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 FAIL_MARK = "❌ Test case failed"
+LABEL = {"required": "", "optional": " (optional)", "extra": " (extra credit)"}
 
 
 def question_stats(records):
@@ -33,15 +34,23 @@ def question_stats(records):
             # optional and extra-credit questions show a maximum of 0: use their real points
             full = credit.get(t["name"], {}).get("points", t.get("max_score", 0))
             s = stats.setdefault(t["name"], {"max": full, "scores": [],
+                                             "credit": credit.get(t["name"], {}).get(
+                                                 "credit", "required"),
                                              "mistakes": collections.Counter()})
             s["scores"].append(t["score"])
-            for mistake in set(diagnoses(t.get("output", ""))):
+            for mistake in set(diagnoses(valid_text(t.get("output", "")))):
                 s["mistakes"][mistake] += 1
     for s in stats.values():
         n = len(s["scores"])
         s["mean"] = sum(s["scores"]) / n if n else 0.0
         s["fail_rate"] = sum(1 for x in s["scores"] if x < s["max"]) / n if n else 0.0
     return dict(sorted(stats.items()))
+
+
+def valid_text(text):
+    """Student text as valid Unicode: a lone surrogate (which fonts and files refuse) becomes
+    U+FFFD."""
+    return str(text).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def diagnoses(output):
@@ -78,13 +87,16 @@ def write_report(records, path, title):
     stats = question_stats(records)
     totals = [sum(t["score"] for t in r["results"].get("tests", []) if "score" in t)
               for r in records if r.get("results")]
-    possible = sum(s["max"] for s in stats.values())
+    # the maximum is the required questions' points: optional and extra credit add on top
+    possible = sum(s["max"] for s in stats.values() if s["credit"] == "required")
+    bonus = sum(s["max"] for s in stats.values() if s["credit"] != "required")
     plots = []
 
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, possible or 1),
+    ax.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, possible + bonus or 1),
             color="#4477aa")
-    ax.set(xlabel=f"total score (out of {possible:g})", ylabel="submissions",
+    extra = f", up to {bonus:g} more as optional or extra credit" if bonus else ""
+    ax.set(xlabel=f"total score (out of {possible:g}{extra})", ylabel="submissions",
            title="Score distribution")
     plots.append(_img(_png(fig), "score histogram"))
 
@@ -118,11 +130,12 @@ def write_report(records, path, title):
         plots.append(_img(_png(fig), "most frequent mistakes per question"))
 
     rows = "\n".join(
-        f"<tr><td>{html.escape(q)}</td><td>{s['max']:g}</td><td>{s['mean']:.2f}</td>"
+        f"<tr><td>{html.escape(q)}{LABEL[s['credit']]}</td><td>{s['max']:g}</td><td>{s['mean']:.2f}</td>"
         f"<td>{100 * s['fail_rate']:.0f}%</td><td>{html.escape(s['mistakes'].most_common(1)[0][0]) if s['mistakes'] else ''}</td></tr>"
         for q, s in stats.items())
     errors = [r for r in records if r.get("status") != "graded"]
-    error_rows = "\n".join(f"<li>{html.escape(r['file'])}: {html.escape(r.get('reason', ''))}</li>"
+    error_rows = "\n".join(f"<li>{html.escape(valid_text(r['file']))}: "
+                           f"{html.escape(valid_text(r.get('reason', '')))}</li>"
                            for r in errors)
     page = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}: grading report</title>

@@ -328,16 +328,9 @@ def test_changed_terms_by_evaluating_each_term_as_a_function_of_its_inputs():
            "z3": rng.normal(size=k), "W2": rng.normal(size=(k, h)), "b2": rng.normal(size=k),
            "y_hat": rng.uniform(0.1, 0.9, size=k), "y": rng.integers(0, 2, size=k).astype(float),
            "dl_dz3": rng.normal(size=k)}
-    regression = _local_terms("relu", "identity", "mse", inp)
-    classification = _local_terms("sigmoid", "sigmoid", "mse", inp)
-    classification_bce = _local_terms("sigmoid", "sigmoid", "bce", inp)
-    assert set(regression) == set(CHANGEABLE_TERMS)
-
-    def differing(a, b):
-        return {t for t in a if not np.allclose(a[t], b[t])}
-
-    assert differing(regression, classification) == set(changed_terms)
-    assert differing(classification, classification_bce) == set(changed_terms_bce)
+    to_classification, to_bce = _changes(_local_terms, inp)
+    assert to_classification == set(changed_terms)
+    assert to_bce == set(changed_terms_bce)
 
 
 @pytest.mark.parametrize("f,g,loss", CASES, ids=["-".join(c) for c in CASES])
@@ -398,17 +391,10 @@ def test_changed_terms_under_the_handouts_reading():
            "z1": rng.normal(size=h), "z2": rng.uniform(0.1, 0.9, size=h), "z3": rng.normal(size=k),
            "y_hat": rng.uniform(0.1, 0.9, size=k), "y": rng.integers(0, 2, size=k).astype(float),
            "dl_dyhat": rng.normal(size=k), "dyhat_dz3_diag": rng.normal(size=k)}
-    regression = _terms_written_out("relu", "identity", "mse", inp)
-    classification = _terms_written_out("sigmoid", "sigmoid", "mse", inp)
-    classification_bce = _terms_written_out("sigmoid", "sigmoid", "bce", inp)
-    assert set(regression) == set(CHANGEABLE_TERMS)
-
-    def differing(a, b):
-        return {t for t in a if not np.allclose(a[t], b[t])}
-
+    to_classification, to_bce = _changes(_terms_written_out, inp)
     handout_13a = {"z2", "z3", "y_hat", "loss", "dl_dW2", "dz2_dz1", "dyhat_dz3"}
-    assert differing(regression, classification) == handout_13a == set(changed_terms_handout)
-    assert differing(classification, classification_bce) == {"loss", "dl_dyhat"}
+    assert to_classification == handout_13a == set(changed_terms_handout)
+    assert to_bce == {"loss", "dl_dyhat"}
 
 
 @pytest.mark.parametrize("task, answer", [
@@ -549,3 +535,17 @@ def test_a_backward_that_stashes_its_arguments_leaks_no_graded_forward_value(bui
             h, k = params["W1"].shape[0], params["W2"].shape[0]
             fallback.append(np.ravel(ref.fallback_case(question, i, f, g, n, d, h, k)[1]["y_hat"]))
     assert appears(np.concatenate(fallback)).size > 0
+
+
+def _changes(terms, inp):
+    """The terms that differ (regression -> classification, then MSE -> BCE), with ``terms``
+    evaluating every changeable term of the network at the inputs ``inp``."""
+    regression = terms("relu", "identity", "mse", inp)
+    classification = terms("sigmoid", "sigmoid", "mse", inp)
+    classification_bce = terms("sigmoid", "sigmoid", "bce", inp)
+    assert set(regression) == set(CHANGEABLE_TERMS)
+
+    def differing(a, b):
+        return {t for t in a if not np.allclose(a[t], b[t])}
+
+    return differing(regression, classification), differing(classification, classification_bce)

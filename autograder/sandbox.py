@@ -96,6 +96,14 @@ del _sys, _types, _GraderStub, _otter, _in_pieces, _OutStream
 '''
 
 
+WIRE_MODULE = (
+    "import sys as _sys, types as _types\n"
+    "_wire = _types.ModuleType('__backprop_wire__')\n"
+    f"exec({wire.KERNEL_SOURCE!r}, _wire.__dict__)\n"
+    "_sys.modules['__backprop_wire__'] = _wire\n"
+    "del _sys, _types, _wire\n")
+
+
 class SandboxTimeout(Exception):
     """A cell or a call ran out of time."""
 
@@ -183,7 +191,7 @@ class Sandbox:
     # ------------------------------------------------------------------ kernel life
     def __enter__(self):
         try:
-            self._start()
+            self._start(connect=False)
         except BaseException:
             self.close()
             raise
@@ -222,7 +230,9 @@ class Sandbox:
                 "argv": [sys.executable, "-m", "ipykernel_launcher", "-f",
                          str(connection_file)]}
 
-    def _start(self):
+    def _start(self, connect=True):
+        """Launch a kernel; with ``connect=False`` the connection waits for the first use, so
+        that the grader can prepare its tests while the kernel boots."""
         n = self.restarts
         ipc = self.dir / f"ipc-{n}"
         # root-owned and sticky: the kernel may create its sockets here, and once they are
@@ -241,9 +251,15 @@ class Sandbox:
                         stdout=open(os.devnull, "wb"),
                         stderr=open(os.environ.get("BACKPROP_KERNEL_LOG", os.devnull), "ab"))
         self.km = km
+        if connect:
+            self._connect()
+
+    def _connect(self):
+        """Connect to the kernel just launched, once it is ready, and prepare it."""
+        km = self.km
         self._find_init()
         if self.as_root:
-            self._claim_sockets(ipc, km)
+            self._claim_sockets(self.dir / f"ipc-{self.restarts}", km)
         kc = km.client(context=self.zmq_context)
         kc.start_channels()
         self.kc = kc
@@ -252,6 +268,9 @@ class Sandbox:
         except RuntimeError as e:
             raise KernelGone(f"the Python kernel did not start: {e}") from None
         self._execute(OTTER_STUB, timeout=30)
+        # the kernel's side of the wire, compiled once into a module of its own (out of the
+        # student's namespace); each request is then a one-line call
+        self._execute(WIRE_MODULE, timeout=30)
 
     def _find_init(self):
         """Remember the namespace's init (the launcher's child) and its PID namespace."""
@@ -408,17 +427,19 @@ class Sandbox:
     def _remaining(self):
         return self.deadline - time.monotonic()
 
-    def _execute(self, code, timeout):
+    def _execute(self, code, timeout, silent=False):
         """Run code in the kernel; return (status, outputs, probe replies) or raise SandboxTimeout.
 
         Output beyond the cap is read and dropped, so a flood cannot exhaust memory.
         """
         if self.dead:
             raise KernelGone(self.dead)
+        if self.kc is None and self.km is not None:
+            self._connect()
         if self._remaining() <= 0:
             raise SandboxTimeout(0)
         timeout = min(timeout, self._remaining())
-        msg_id = self.kc.execute(code, store_history=False, allow_stdin=False)
+        msg_id = self.kc.execute(code, silent=silent, store_history=False, allow_stdin=False)
         end = time.monotonic() + timeout
         kept, dropped, replies, status = [], 0, [], None
         cap = self.limits["output_limit"]
@@ -479,6 +500,8 @@ class Sandbox:
         A report: {"cell": n (1-based), "status": "ok" | "error" | "timeout" | "skipped",
         "output": kept text, "dropped": characters not kept}.
         """
+        if self.kc is None and self.km is not None:
+            self._connect()  # a kernel that cannot start is the grader's failure: it raises
         reports = []
         for i, source in enumerate(self.cells):
             n = i + 1
@@ -522,11 +545,11 @@ class Sandbox:
 
     def request(self, request):
         """Ask the kernel for a value or a call (see wire.KERNEL_SOURCE); return its reply dict."""
-        code = (wire.KERNEL_SOURCE + f"\n__backprop_wire__({json.dumps(json.dumps(request))}, "
-                f"{json.dumps(self.nonce)})\ndel __backprop_wire__\n")
+        code = (f"__import__('sys').modules['__backprop_wire__'].__backprop_wire__("
+                f"{json.dumps(json.dumps(request))}, {json.dumps(self.nonce)})")
         timeout = self.limits["call_timeout"]
         try:
-            _, _, _, replies = self._execute(code, timeout)
+            _, _, _, replies = self._execute(code, timeout, silent=True)
         except SandboxTimeout:
             self._interrupt()
             raise

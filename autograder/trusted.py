@@ -37,9 +37,8 @@ def _failure_message(exc, hidden):
     return f"{FAILED}\n{type(exc).__name__}: {exc}"
 
 
-def run_test_file(path, env):
-    """Run one otter exception-format test file against ``env``; return the TestFile."""
-    test_file = ExceptionTestFile.from_file(path)
+def run_test_file(test_file, env):
+    """Run one otter exception-format test file (loaded) against ``env``; return it."""
     results = []
     for tc in test_file.test_cases:
         try:
@@ -62,9 +61,11 @@ def grade(notebook_path, tests_dir, limits=None):
     """
     paths = sorted(glob.glob(os.path.join(tests_dir, "*.py")))
     with Sandbox(notebook_path, limits) as sandbox:
+        # loaded while the kernel boots (their imports take a while too)
+        test_files = [ExceptionTestFile.from_file(p) for p in paths]
         reports = sandbox.run_notebook()
         env = RemoteEnvironment(sandbox)
-        test_files = [run_test_file(p, env) for p in paths]
+        test_files = [run_test_file(t, env) for t in test_files]
         notes = list(sandbox.messages)
     for r in reports:
         if r["dropped"]:

@@ -220,8 +220,12 @@ def grade_fixtures(name, paths, names=None, jobs=None):
         names = ["solution", *names]
     marks = {f: f"attack{secrets.token_hex(8)}" for f in names}
     jobs = jobs or os.cpu_count() or 1
-    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        graded = {f: (r, log, t) for f, r, log, t in pool.map(grade, names)}
+    try:
+        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            graded = {f: (r, log, t) for f, r, log, t in pool.map(grade, names)}
+    finally:  # the unpacked zips and submissions: nothing is left in the temporary folder
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
     full = question_scores(graded["solution"][0])
     needles = leak_needles(paths["zip"]) + reference_value_needles(name)
     rows = []

@@ -83,7 +83,8 @@ def grade_one(zip_path, submission, out_dir):
     """Grade one submission; write results/<name>.json atomically; return its record."""
     record_path = out_dir / "results" / f"{submission.name}.json"
     start = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="grade-"))
+    # inside the output folder: a run killed midway leaves nothing in the shared /tmp
+    work = Path(tempfile.mkdtemp(prefix=".grading-", dir=out_dir))
     record = {"file": submission.name, "sha256": digest(submission)}
     try:
         if submission.suffix not in SUFFIXES:
@@ -153,6 +154,8 @@ def grade_folder(assignment, submissions, out_dir=None, jobs=None, regrade=False
         raise FileNotFoundError(f"no autograder zip for {assignment}: run `make` first")
     out_dir = Path(out_dir or build.DIST / assignment / "graded")
     (out_dir / "results").mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(".grading-*"):  # left by a run that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     files = sorted(p for p in Path(submissions).iterdir() if p.is_file()
                    and not p.name.startswith("."))
     done = {r["file"]: r for r in load_records(out_dir)}

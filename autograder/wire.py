@@ -42,7 +42,23 @@ def _float(text):
 
 
 def decode(node, depth=0, budget=None):
-    """Turn a tagged JSON node from the kernel into plain Python/numpy data."""
+    """Turn a tagged JSON node from the kernel into plain Python/numpy data.
+
+    Raises only :class:`WireError`, whatever the node: a missing field, a wrong type or an
+    impossible shape is a malformed value, not a crash of the grader.
+    """
+    if depth == 0:
+        try:
+            return _decode(node, 0, budget)
+        except WireError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError, MemoryError,
+                RecursionError, AttributeError) as e:
+            raise WireError(f"malformed value ({type(e).__name__})") from None
+    return _decode(node, depth, budget)
+
+
+def _decode(node, depth=0, budget=None):
     budget = budget if budget is not None else [MAX_ELEMENTS]
     if depth > MAX_DEPTH:
         raise WireError("value nested too deeply")

@@ -170,3 +170,15 @@ def test_a_failing_solution_check_fails_the_build(tmp_path, monkeypatch):
     monkeypatch.setattr(build, "DIST", tmp_path / "dist")
     with pytest.raises(build.BuildError, match="otter assign failed for broken"):
         build.assign("broken")
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_each_zip_holds_only_its_own_reference(built, name):
+    """Does the zip carry its own assignment's reference module, and no other's?"""
+    with zipfile.ZipFile(built(name)["zip"]) as zf:
+        modules = {n.rsplit("/", 1)[1] for n in zf.namelist()
+                   if n.startswith("files/solutions/") and n.endswith(".py")}
+    own = f"{name.replace('-', '_')}.py"
+    assert own in modules
+    others = {f"{a.replace('-', '_')}.py" for a in ASSIGNMENTS} - {own}
+    assert not modules & others, modules & others

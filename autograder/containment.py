@@ -341,17 +341,25 @@ def live_pids_of_uid(uid: int, exclude: int = -1) -> list[int]:
     return found
 
 
-def _run_as_uid(uid: int, job, *args, timeout: float = 60) -> bool:
+def _run_as_uid(uid: int, job, *args, timeout: float = 60, real: int | None = None) -> bool:
     """Run ``job(*args)`` in a forked child that has become ``uid`` (no groups); True if it
     exited 0 in time. A fork, not a new Python: the uid may not be able to reach the
-    interpreter's folder (only the kernel's namespace is given a way there)."""
+    interpreter's folder (only the kernel's namespace is given a way there).
+
+    With ``real``, the child's real and saved uid are ``real`` and only its effective uid is
+    ``uid``: it may signal ``uid``'s processes, and they may not signal it back.
+    """
     pid = os.fork()
     if pid == 0:  # the child: only plain system calls from here on, then _exit
         code = 1
         try:
             os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            if real is None:
+                os.setgid(uid)
+                os.setuid(uid)
+            else:
+                os.setresgid(real, uid, real)
+                os.setresuid(real, uid, real)
             code = 0 if job(*args) is not False else 1
         finally:
             os._exit(code)
@@ -371,7 +379,7 @@ def _kill_all_of_my_uid() -> bool:
     """As the sandbox uid: kill(-1) reaches exactly the processes this uid may signal, i.e.
     every process whose real uid is the sandbox's. Repeated until none is left alive."""
     import signal
-    uid, me = os.getuid(), os.getpid()
+    uid, me = os.geteuid(), os.getpid()
     for attempt in range(600):
         try:
             os.kill(-1, signal.SIGKILL)
@@ -389,7 +397,8 @@ def sweep_uid(uid: int) -> bool:
     Returns True when /proc holds no live task of the uid afterwards.
     """
     if live_pids_of_uid(uid):
-        _run_as_uid(uid, _kill_all_of_my_uid)
+        # a second fresh uid as the sweeper's real uid: the survivors cannot kill the sweeper
+        _run_as_uid(uid, _kill_all_of_my_uid, real=pick_sandbox_uid())
     return not live_pids_of_uid(uid)
 
 

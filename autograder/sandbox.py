@@ -130,7 +130,11 @@ def _python_paths():
     import site
     import sysconfig
     paths = {sys.prefix, sys.base_prefix, *site.getsitepackages(),
-             sysconfig.get_paths()["stdlib"], os.path.dirname(os.path.realpath(sys.executable))}
+             sysconfig.get_paths()["stdlib"], os.path.dirname(os.path.realpath(sys.executable)),
+             # package folders a .pth file adds (never other sys.path entries, such as the
+             # zip's files/ with the reference, or a checkout of this repository)
+             *(p for p in sys.path
+               if os.path.basename(p.rstrip("/")) in ("site-packages", "dist-packages"))}
     return sorted(p for p in paths if os.path.isdir(p))
 
 

@@ -96,7 +96,8 @@ def test_kernel_cannot_read_the_graders_files(tmp_path):
     not a root-only one beside it (so the refusal is the uid's, not a missing path)?"""
     if os.geteuid() != 0:
         pytest.skip("the kernel runs as this user when not root")
-    folder = Path(tempfile.mkdtemp(prefix=".secret-test-", dir=ROOT / "tests"))
+    # in the Python install, which the kernel always sees (a checkout under /tmp is hidden)
+    folder = Path(tempfile.mkdtemp(prefix=".secret-test-", dir=sys.prefix))
     try:
         os.chmod(folder, 0o755)
         (folder / "public.txt").write_text("public")
@@ -280,8 +281,9 @@ def test_a_python_installed_under_tmp_still_runs_the_kernel(tmp_path):
     packages = subprocess.run([str(venv / "bin" / "python"), "-c",
                                "import site; print(site.getsitepackages()[0])"],
                               capture_output=True, text=True, check=True).stdout.strip()
-    # the new Python finds this one's packages (and this checkout) through a .pth file
-    Path(packages, "outer.pth").write_text("\n".join([*site.getsitepackages(), str(ROOT)]))
+    # the new Python finds this one's packages through a .pth file (and this checkout as
+    # its working folder)
+    Path(packages, "outer.pth").write_text("\n".join(site.getsitepackages()))
     path = notebook(tmp_path, "import numpy\nx = 2")
     code = ("import sys\nfrom autograder.sandbox import Sandbox, RemoteEnvironment\n"
             f"with Sandbox({str(path)!r}) as s:\n    s.run_notebook()\n"

@@ -125,18 +125,33 @@ def assign(name):
     DIST.mkdir(exist_ok=True)
     os.chmod(DIST, 0o700)
     master = stage(name)
-    result = DIST / name
-    if result.exists():
-        shutil.rmtree(result)
-    proc = subprocess.run([*otter_command(), "assign", str(master), str(result)],
+    fresh = DIST / ".stage" / f"{name}-built"
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    proc = subprocess.run([*otter_command(), "assign", str(master), str(fresh)],
                           cwd=master.parent, capture_output=True, text=True)
     if proc.returncode != 0:
         raise BuildError(f"otter assign failed for {name}:\n{proc.stdout}\n{proc.stderr}")
+    replace_build_output(fresh, DIST / name)
     paths = built_paths(name)
     if not paths["student"].exists() or paths["zip"] is None:
         raise BuildError(f"otter assign did not produce the expected files for {name}")
     use_our_entry_point(paths["zip"])
     return paths
+
+
+def replace_build_output(fresh, result):
+    """Put otter's new layout (student/, autograder/) in place of the old one, and nothing
+    else: graded results kept beside it in dist/<name>/ survive a rebuild."""
+    result.mkdir(parents=True, exist_ok=True)
+    for part in fresh.iterdir():
+        old = result / part.name
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+        elif old.exists() or old.is_symlink():
+            old.unlink()
+        shutil.move(str(part), str(old))
+    fresh.rmdir()
 
 
 def use_our_entry_point(zip_path):

@@ -182,3 +182,20 @@ def test_each_zip_holds_only_its_own_reference(built, name):
     assert own in modules
     others = {f"{a.replace('-', '_')}.py" for a in ASSIGNMENTS} - {own}
     assert not modules & others, modules & others
+
+
+def test_a_rebuild_keeps_graded_results(tmp_path, monkeypatch):
+    """Does building over an existing dist/<name>/ replace otter's layout and keep the graded
+    results an instructor wrote beside it?"""
+    import shutil
+    shutil.copytree(build.ASSIGNMENTS / "mlp-backprop", tmp_path / "assignments" / "mlp-backprop")
+    monkeypatch.setattr(build, "ASSIGNMENTS", tmp_path / "assignments")
+    monkeypatch.setattr(build, "DIST", tmp_path / "dist")
+    graded = tmp_path / "dist" / "mlp-backprop" / "graded" / "results" / "alice.ipynb.json"
+    stale = tmp_path / "dist" / "mlp-backprop" / "student" / "stale.txt"
+    for path in (graded, stale):
+        path.parent.mkdir(parents=True)
+        path.write_text("{}")
+    paths = build.assign("mlp-backprop")
+    assert graded.read_text() == "{}"
+    assert not stale.exists() and paths["student"].exists() and paths["zip"] is not None

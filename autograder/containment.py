@@ -52,13 +52,6 @@ SANDBOX_NAMESPACES = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def unshare(flags: int) -> None:
-    """``unshare(2)`` (``os.unshare`` only exists from Python 3.12)."""
-    if _libc.unshare(ctypes.c_int(flags)) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-
-
 _WRITABLE_CACHE: list[str] = []
 
 

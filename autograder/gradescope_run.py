@@ -149,7 +149,11 @@ def apply_credit(output, credit):
 
 
 def clean(value):
-    """Results made safe to store: every string valid UTF-8, whatever the student printed."""
+    """Results made safe to store: every string valid UTF-8, whatever the student printed.
+
+    (The same as ``sandbox.clean_text``, written out here so that the entry point can write
+    results.json even when importing the grading package is what failed.)
+    """
     if isinstance(value, str):
         return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     if isinstance(value, dict):

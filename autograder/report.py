@@ -15,6 +15,8 @@ import re
 import matplotlib
 import matplotlib.ticker
 
+from autograder.sandbox import clean_text  # a lone surrogate breaks fonts and files
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -38,19 +40,13 @@ def question_stats(records):
                                                  "credit", "required"),
                                              "mistakes": collections.Counter()})
             s["scores"].append(t["score"])
-            for mistake in set(diagnoses(valid_text(t.get("output", "")))):
+            for mistake in set(diagnoses(clean_text(t.get("output", "")))):
                 s["mistakes"][mistake] += 1
     for s in stats.values():
         n = len(s["scores"])
         s["mean"] = sum(s["scores"]) / n if n else 0.0
         s["fail_rate"] = sum(1 for x in s["scores"] if x < s["max"]) / n if n else 0.0
     return dict(sorted(stats.items()))
-
-
-def valid_text(text):
-    """Student text as valid Unicode: a lone surrogate (which fonts and files refuse) becomes
-    U+FFFD."""
-    return str(text).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def diagnoses(output):
@@ -134,8 +130,8 @@ def write_report(records, path, title):
         f"<td>{100 * s['fail_rate']:.0f}%</td><td>{html.escape(s['mistakes'].most_common(1)[0][0]) if s['mistakes'] else ''}</td></tr>"
         for q, s in stats.items())
     errors = [r for r in records if r.get("status") != "graded"]
-    error_rows = "\n".join(f"<li>{html.escape(valid_text(r['file']))}: "
-                           f"{html.escape(valid_text(r.get('reason', '')))}</li>"
+    error_rows = "\n".join(f"<li>{html.escape(clean_text(r['file']))}: "
+                           f"{html.escape(clean_text(r.get('reason', '')))}</li>"
                            for r in errors)
     page = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}: grading report</title>

@@ -17,13 +17,13 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 build: $(STAMP)
-	$(BIN)/python -m autograder.build
+	$(BIN)/python -m autograder.instructor.build
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m autograder.bench
+	$(BIN)/python -m autograder.instructor.bench
 
 clean:
 	rm -rf dist

@@ -352,7 +352,7 @@ def flattened_jacobian_shape(n, p, q):
 
 # ---------------------------------------------------------------------------------------
 # Plausible mistakes: what a wrong answer of each kind evaluates to, for the hidden tests'
-# diagnosis (autograder.checks.check_close's ``mistakes=``). Each maps a description,
+# diagnosis (autograder.student.checks.check_close's ``mistakes=``). Each maps a description,
 # written for the student and free of the expected value, to the wrong value.
 # ---------------------------------------------------------------------------------------
 

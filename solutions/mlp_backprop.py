@@ -644,7 +644,7 @@ def backward_mistakes(dJ_dyhat, cache, params, f, g):
     """Gradients of plausible wrong backward passes: {description: grads dict}.
 
     ``cache`` is a reference cache (from :func:`mlp_forward`). Transposes, signs and
-    factors of n are left to :func:`autograder.checks.check_close`'s own diagnosis.
+    factors of n are left to :func:`autograder.student.checks.check_close`'s own diagnosis.
     """
     W2 = np.asarray(params["W2"], dtype=np.float64)
     X, z1, z2, z3, y_hat = (np.asarray(cache[key], dtype=np.float64)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from autograder import build
+from autograder.instructor import build
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder import build, fixtures
+from autograder.instructor import build, fixtures
 
 ASSIGNMENTS = build.assignment_names()
 CATALOGUES = {a: fixtures.load_catalogue(a) for a in ASSIGNMENTS
@@ -67,7 +67,7 @@ def test_zip_uses_the_shared_otter_config(built, name):
     assert {k: config.get(k) for k in shared if k != "plugins"} == \
         {k: v for k, v in shared.items() if k != "plugins"}
     # the notebook's optional and extra-credit questions, for grading
-    from autograder.coverage import notebook_questions
+    from autograder.instructor.coverage import notebook_questions
     master = build.ASSIGNMENTS / name / f"{name}.ipynb"
     assert zip_plugin["credit"] == {q: c["credit"] for q, c in notebook_questions(master).items()
                                     if c["credit"] != "required" and not c["manual"]}
@@ -122,7 +122,7 @@ def test_fixture_gets_its_expected_score(graded, name, fixture):
 def test_solution_scores_full_and_blank_scores_zero(graded, name):
     """Does the solution get every point, and the blank notebook none, on every question?"""
     solution, blank = graded(name, "solution"), graded(name, "blank")
-    from autograder.coverage import notebook_questions
+    from autograder.instructor.coverage import notebook_questions
     auto = {q: c for q, c in notebook_questions(
         build.ASSIGNMENTS / name / f"{name}.ipynb").items() if not c["manual"]}
     # every point the notebook promises, and no other, is earned by the solution

@@ -1,14 +1,14 @@
 """Does every assignment say, item by item, how it covers its handouts, and is the README current?
 
 An assignment's ``coverage.yaml`` maps each handout item to notebook questions; points,
-written/auto and credit come from the notebook (see :mod:`autograder.coverage`).
+written/auto and credit come from the notebook (see :mod:`autograder.instructor.coverage`).
 """
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
-from autograder import build, coverage
+from autograder.instructor import build, coverage
 
 ASSIGNMENTS = build.assignment_names()
 SEEDS = build.ROOT.parent / "shared" / "seeds"

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from autograder import fixtures, grade_all
+from autograder.instructor import fixtures, grade_all
 
 NAME = "matrix-backprop"
 # honest, wrong, broken and hostile submissions of the fixture catalogue
@@ -21,8 +21,8 @@ SUBMISSIONS = ["solution", "q1c-missing-factor-2", "q2c-adjacent-ones", "not-a-n
 
 def expected_total(fixture):
     """A fixture's total: the notebook's points, less what its catalogue entry says it loses."""
-    from autograder.build import ASSIGNMENTS
-    from autograder.coverage import notebook_questions
+    from autograder.instructor.build import ASSIGNMENTS
+    from autograder.instructor.coverage import notebook_questions
     full = {q: c["points"] for q, c in
             notebook_questions(ASSIGNMENTS / NAME / f"{NAME}.ipynb").items() if not c["manual"]}
     scores = fixtures.load_catalogue(NAME)[fixture].get("expect", {}).get("scores", {})
@@ -92,7 +92,7 @@ def test_interrupted_run_resumes_without_regrading(folder, tmp_path):
     """Stopped after its first result, does a second run grade only what is left?"""
     d, files, paths = folder
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "autograder.grade_all", NAME, str(d), "-o", str(out),
+    cmd = [sys.executable, "-m", "autograder.instructor.grade_all", NAME, str(d), "-o", str(out),
            "--jobs", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -115,7 +115,7 @@ def test_a_cpu_hog_does_not_slow_its_neighbour_more_than_twice(built, tmp_path, 
     """Graded beside 17 busy processes (--jobs 2), is an honest submission within 2x of its
     time alone? Each submission may use one core at most (a cgroup), so the hog's processes
     share one submission's part of the machine."""
-    from autograder import containment
+    from autograder.runtime import containment
     probe = containment.ResourceGroup({"memory_limit_mb": 1, "process_limit": 1},
                                       os.geteuid() == 0)
     probe.remove()
@@ -147,7 +147,7 @@ def test_a_cpu_hog_does_not_slow_its_neighbour_more_than_twice(built, tmp_path, 
 def test_report_and_csv_keep_optional_points_out_of_the_maximum(tmp_path):
     """Given results with an optional question, does the CSV count its points on top of the
     maximum, and the report label it, for any student text in the feedback?"""
-    from autograder import report
+    from autograder.instructor import report
     results = {"tests": [
         {"name": "q1", "score": 2, "max_score": 2, "output": "✅ Test case passed"},
         {"name": "q4a", "score": 1, "max_score": 0,

@@ -11,11 +11,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import containment, fixtures, wire
-from autograder.sandbox import RemoteEnvironment, Sandbox, StudentError, limits_from
+from autograder.instructor import fixtures
+from autograder.runtime import containment, wire
+from autograder.runtime.sandbox import RemoteEnvironment, Sandbox, StudentError, limits_from
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def notebook(tmp_path, *sources):
@@ -285,7 +286,7 @@ def test_a_python_installed_under_tmp_still_runs_the_kernel(tmp_path):
     # its working folder)
     Path(packages, "outer.pth").write_text("\n".join(site.getsitepackages()))
     path = notebook(tmp_path, "import numpy\nx = 2")
-    code = ("import sys\nfrom autograder.sandbox import Sandbox, RemoteEnvironment\n"
+    code = ("import sys\nfrom autograder.runtime.sandbox import Sandbox, RemoteEnvironment\n"
             f"with Sandbox({str(path)!r}) as s:\n    s.run_notebook()\n"
             "    print(RemoteEnvironment(s).get('x'), s.mechanism)")
     out = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True,

@@ -512,7 +512,7 @@ def test_a_backward_that_stashes_its_arguments_leaks_no_graded_forward_value(bui
     import json
     import re
 
-    from autograder import fixtures
+    from autograder.instructor import fixtures
     name, fixture = "mlp-backprop", "q1c-backward-stashes-what-it-receives-and-raises"
     row = {r["name"]: r for r in fixtures.grade_fixtures(name, built(name), names=[fixture],
                                                          jobs=1)}[fixture]

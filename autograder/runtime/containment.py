@@ -5,7 +5,7 @@ Three mechanisms end a submission's processes, the strongest the host allows cho
 time (:func:`choose_mechanism`):
 
 - ``pid-namespace``: the kernel runs in new PID, mount, network, IPC and UTS namespaces whose
-  init is our launcher (:mod:`autograder.kernel_launch`). Killing that init makes the
+  init is our launcher (:mod:`autograder.runtime.kernel_launch`). Killing that init makes the
   operating system kill every process in the namespace, whatever it did (zombie leaders, odd
   names, new sessions, double forks, pid hopping). It also gives the kernel a private
   ``/proc``, private ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (size-limited, gone with the

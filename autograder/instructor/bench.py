@@ -1,4 +1,4 @@
-"""Grading time, measured side by side: ``python -m autograder.bench [ASSIGNMENT...] [--repeat N]``.
+"""Grading time, measured side by side: ``python -m autograder.instructor.bench [ASSIGNMENT...] [--repeat N]``.
 
 For each assignment's solution notebook it times, in one run and on the same machine:
 
@@ -10,7 +10,7 @@ For each assignment's solution notebook it times, in one run and on the same mac
   the student's kernel, as otter does by default).
 
 It prints the median of ``--repeat`` runs of each and the ratios to the floor, then the
-throughput of :mod:`autograder.grade_all` on ``--batch`` submissions (copies of the sample
+throughput of :mod:`autograder.instructor.grade_all` on ``--batch`` submissions (copies of the sample
 submissions) with one job and with one job per core. Builds what dist/ lacks first.
 """
 
@@ -26,14 +26,14 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder import build, fixtures, grade_all
+from autograder.instructor import build, fixtures, grade_all
 
 
 # The floor, as a program of its own: a fresh process starts a kernel and runs the cells.
 FLOOR = r'''
 import sys, nbformat
 from jupyter_client import KernelManager
-from autograder.sandbox import OTTER_STUB
+from autograder.runtime.sandbox import OTTER_STUB
 nb = nbformat.read(sys.argv[1], as_version=4)
 km = KernelManager(kernel_name="python3")
 km.start_kernel(cwd=sys.argv[2])

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m autograder.grade_all ASSIGNMENT SUBMISSIONS [-o OUT] [--jobs N] [--regrade]
+    python -m autograder.instructor.grade_all ASSIGNMENT SUBMISSIONS [-o OUT] [--jobs N] [--regrade]
 
 Every file in SUBMISSIONS (a notebook, or the zip a notebook's last cell exports) is
 graded by the assignment's zip through its Gradescope entry point (``run_otter.py``) in a
@@ -35,7 +35,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder import build
+from autograder.instructor import build
 
 SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
@@ -177,7 +177,7 @@ def grade_folder(assignment, submissions, out_dir=None, jobs=None, regrade=False
     records = [r for r in load_records(out_dir) if r["file"] in names]
     questions = sorted({q for r in records for q in question_scores(r["results"] or {})})
     write_csv(records, out_dir / "grades.csv", questions)
-    from autograder import report
+    from autograder.instructor import report
     report.write_report(records, out_dir / "report.html", assignment)
     return records
 

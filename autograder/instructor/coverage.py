@@ -14,7 +14,7 @@ Points, auto/written (otter's ``manual``) and required/optional/extra credit (th
 ``# BEGIN QUESTION`` configs, never written in coverage.yaml: the notebook is the one
 source of truth. Questions added beyond the handouts are listed under ``item: addition``.
 
-``python -m autograder.coverage`` rewrites the README section "Coverage of the handouts"
+``python -m autograder.instructor.coverage`` rewrites the README section "Coverage of the handouts"
 between ``<!-- coverage:<name>:start -->`` and ``<!-- coverage:<name>:end -->``;
 ``--check`` only says whether it is up to date (exit 1 if not).
 """
@@ -26,13 +26,11 @@ from pathlib import Path
 import nbformat
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ROOT / "assignments"
-README = ROOT / "README.md"
+from autograder.instructor.paths import ASSIGNMENTS, README, ROOT
 SECTION = "## Coverage of the handouts"
 CREDITS = ("required", "optional", "extra")
 CREDIT_LABEL = {"required": "required", "optional": "optional", "extra": "extra credit"}
-COMMAND = ".venv/bin/python -m autograder.coverage"
+COMMAND = ".venv/bin/python -m autograder.instructor.coverage"
 
 
 def coverage_path(name):

@@ -7,7 +7,7 @@ runs out is interrupted (and, if it will not stop, the kernel is restarted and t
 that had finished are replayed), and the grading goes on. Output is read and discarded
 beyond a cap. When grading ends every process the kernel started is killed.
 
-The kernel answers :class:`RemoteEnvironment` look-ups with plain data (:mod:`autograder.wire`).
+The kernel answers :class:`RemoteEnvironment` look-ups with plain data (:mod:`autograder.runtime.wire`).
 """
 
 import json
@@ -24,7 +24,7 @@ import nbformat
 import zmq
 from jupyter_client import KernelManager
 
-from autograder import containment, wire
+from autograder.runtime import containment, wire
 
 DEFAULT_LIMITS = {
     "cell_timeout": 60,      # seconds for one cell of the notebook

@@ -3,7 +3,7 @@
 Every check raises :class:`AnswerError` (an ``AssertionError``) with a message written for
 a student, and never prints the expected value. Tests call these functions both in the
 student's kernel (``grader.check``, public tests) and in the trusted grading process,
-where the student's values arrive as plain data (see :mod:`autograder.sandbox`).
+where the student's values arrive as plain data (see :mod:`autograder.runtime.sandbox`).
 
 Tolerances:
 

@@ -1,6 +1,6 @@
 """The class report: an HTML page of plots an instructor would rather look at than read.
 
-:func:`write_report` takes the records of :mod:`autograder.grade_all` and writes one
+:func:`write_report` takes the records of :mod:`autograder.instructor.grade_all` and writes one
 self-contained HTML file (plots embedded as PNG) with a score histogram, per-question mean
 score and fail rate, the most frequent diagnosed mistakes per question, and a table with
 one row per question.
@@ -15,7 +15,7 @@ import re
 import matplotlib
 import matplotlib.ticker
 
-from autograder.sandbox import clean_text  # a lone surrogate breaks fonts and files
+from autograder.runtime.sandbox import clean_text  # a lone surrogate breaks fonts and files
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

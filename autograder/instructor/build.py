@@ -1,6 +1,6 @@
 """Build every assignment with ``otter assign`` and grade the sample submissions.
 
-Usage: ``python -m autograder.build [ASSIGNMENT ...] [--no-samples]``
+Usage: ``python -m autograder.instructor.build [ASSIGNMENT ...] [--no-samples]``
 
 For each folder ``assignments/<name>/`` holding ``<name>.ipynb`` this
 
@@ -11,7 +11,7 @@ For each folder ``assignments/<name>/`` holding ``<name>.ipynb`` this
    full marks through the zip) into ``dist/<name>/``, giving
    ``dist/<name>/student/<name>.ipynb`` and ``dist/<name>/autograder/<name>-autograder_*.zip``;
 3. builds the sample submissions of ``tests/fixtures/<name>.yaml`` into
-   ``dist/<name>/samples/`` and grades them with :mod:`autograder.grade_all` (the zip's
+   ``dist/<name>/samples/`` and grades them with :mod:`autograder.instructor.grade_all` (the zip's
    Gradescope entry point) into ``dist/<name>/graded-samples/``, printing a score table.
 
 Any failure prints why and exits non-zero.
@@ -29,9 +29,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENTS = ROOT / "assignments"
-DIST = ROOT / "dist"
+from autograder.instructor.paths import ASSIGNMENTS, DIST, ROOT, otter_command
 
 # What every assignment shares; the master notebook's own config overrides it.
 SHARED_ASSIGN_CONFIG = {
@@ -75,8 +73,7 @@ def stage(name):
     if stage_dir.exists():
         shutil.rmtree(stage_dir)
     shutil.copytree(src, stage_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(ROOT / "autograder", stage_dir / "autograder", ignore=ignore)
+    stage_package(name, stage_dir / "autograder")
     # only this assignment's reference (and the shared gradient check): one leaked zip
     # leaks one assignment, not four
     own = {"__init__.py", "gradcheck.py", f"{name.replace('-', '_')}.py"}
@@ -93,13 +90,37 @@ def stage(name):
     return stage_dir / f"{name}.ipynb"
 
 
+def stage_package(name, target):
+    """Copy what ships of autograder/: the student part and the grading runtime, each with
+    only this assignment's own question module (the student copy loses the runtime after
+    ``otter assign``, see :func:`keep_student_part`). The instructor's tools never ship."""
+    module = f"{name.replace('-', '_')}.py"
+    src = ROOT / "autograder"
+
+    def ignore(folder, names):
+        skip = {n for n in names if n in ("__pycache__", "instructor") or n.endswith(".pyc")}
+        if Path(folder).name in ("student", "questions"):  # other assignments' modules
+            skip |= {n for n in names if n.endswith(".py") and n not in
+                     ("__init__.py", "checks.py", module)}
+        return skip
+
+    shutil.copytree(src, target, ignore=ignore)
+
+
+def keep_student_part(student_dir):
+    """Students receive only autograder/student (their public checks), not the runtime."""
+    runtime = student_dir / "autograder" / "runtime"
+    if runtime.exists():
+        shutil.rmtree(runtime)
+
+
 def _add_credit(generate, master):
     """Tell the grading plugin which questions are optional or extra credit.
 
     The master notebook's question configs say so (``credit:``); the zip's copy of the
     plugin config carries it, so that grading leaves them out of the maximum.
     """
-    from autograder.coverage import notebook_questions
+    from autograder.instructor.coverage import notebook_questions
     credit = {q: c["credit"] for q, c in notebook_questions(master).items()
               if c["credit"] != "required" and not c["manual"]}
     for plugin in generate.get("plugins", []):
@@ -107,13 +128,7 @@ def _add_credit(generate, master):
             plugin[PLUGIN] = {**(plugin[PLUGIN] or {}), "credit": credit}
 
 
-PLUGIN = "autograder.otter_plugin.TrustedGrading"
-
-
-def otter_command():
-    """The otter executable next to this Python, so the pinned version is the one used."""
-    exe = Path(sys.executable).parent / "otter"
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "otter"]
+PLUGIN = "autograder.runtime.otter_plugin.TrustedGrading"
 
 
 def assign(name):
@@ -132,6 +147,7 @@ def assign(name):
                           cwd=master.parent, capture_output=True, text=True)
     if proc.returncode != 0:
         raise BuildError(f"otter assign failed for {name}:\n{proc.stdout}\n{proc.stderr}")
+    keep_student_part(fresh / "student")
     replace_build_output(fresh, DIST / name)
     paths = built_paths(name)
     if not paths["student"].exists() or paths["zip"] is None:
@@ -155,11 +171,11 @@ def replace_build_output(fresh, result):
 
 
 def use_our_entry_point(zip_path):
-    """Replace otter's run_otter.py in the zip with autograder/gradescope_run.py.
+    """Replace otter's run_otter.py in the zip with autograder/runtime/gradescope_run.py.
 
     Ours calls otter's autograder the same way and guarantees a results.json.
     """
-    entry = (ROOT / "autograder" / "gradescope_run.py").read_bytes()
+    entry = (ROOT / "autograder" / "runtime" / "gradescope_run.py").read_bytes()
     with zipfile.ZipFile(zip_path) as zf:
         entries = [(info, zf.read(info)) for info in zf.infolist()]
     if "run_otter.py" not in [info.filename for info, _ in entries]:
@@ -190,7 +206,7 @@ def main(argv=None):
         print(f"error: no assignment named {', '.join(unknown)} in {ASSIGNMENTS}",
               file=sys.stderr)
         return 2
-    from autograder import fixtures  # after argument parsing: imports otter lazily
+    from autograder.instructor import fixtures  # after argument parsing: imports otter lazily
 
     failed = False
     for name in names:

@@ -26,11 +26,10 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from autograder import grade_all
-from autograder.grade_all import gradescope_run, question_scores
+from autograder.instructor import grade_all
+from autograder.instructor.grade_all import gradescope_run, question_scores
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
+from autograder.instructor.paths import FIXTURES, ROOT, otter_command
 DEFAULT_MAX_SECONDS = 180  # a fixture's grading must end within this, unless it says otherwise
 
 
@@ -94,9 +93,7 @@ def build_submission(spec, paths, dest):
 
 def otter_run(zip_path, submission, out_dir, timeout=600):
     """Grade one submission with ``otter run``; return (results.json as a dict, stdout)."""
-    exe = Path(sys.executable).parent / "otter"
-    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "otter"]),
-           "run", "-a", str(zip_path), "-o", str(out_dir), "--no-logo", str(submission)]
+    cmd = [*otter_command(), "run", "-a", str(zip_path), "-o", str(out_dir), "--no-logo", str(submission)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     results = Path(out_dir) / "results.json"
     if not results.exists():
@@ -297,7 +294,7 @@ def attack_leftovers(mark, wait=2.0):
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-    from autograder.containment import shared_writable_dirs
+    from autograder.runtime.containment import shared_writable_dirs
     key = attack_ipc_key(mark)
     for kind in ("shm", "msg", "sem"):  # System V objects keyed with the marker
         try:
@@ -330,7 +327,7 @@ def grade_samples(name, paths):
     """
     import shutil
 
-    from autograder import build, grade_all
+    from autograder.instructor import build, grade_all
     catalogue = load_catalogue(name)
     samples = build.DIST / name / "samples"
     shutil.rmtree(samples, ignore_errors=True)

@@ -1,12 +1,12 @@
 """An otter plugin that moves grading out of the student's kernel.
 
-Named in ``otter_config.json`` as ``autograder.otter_plugin.TrustedGrading``, with optional
-limits (see :data:`autograder.sandbox.DEFAULT_LIMITS`). Otter stays the engine: it builds
+Named in ``otter_config.json`` as ``autograder.runtime.otter_plugin.TrustedGrading``, with optional
+limits (see :data:`autograder.runtime.sandbox.DEFAULT_LIMITS`). Otter stays the engine: it builds
 the zip, resolves the submission, writes results.json. The plugin changes what is graded:
 
 - ``before_grading``: everything in the submission folder except the notebook is deleted
   (files shipped in a zip, ``.OTTER_LOG``, a ``tests`` folder, a fake ``numpy`` or ``otter``),
-  so otter never loads the log. The notebook is then graded by :func:`autograder.trusted.grade`
+  so otter never loads the log. The notebook is then graded by :func:`autograder.runtime.trusted.grade`
   against the zip's own copy of the tests, in a sandboxed kernel.
 - ``before_execution``: otter is handed an empty notebook, so no student code runs in
   otter's own kernel.
@@ -24,8 +24,8 @@ from pathlib import Path
 import nbformat
 from otter.plugins import AbstractOtterPlugin
 
-from autograder import trusted
-from autograder.sandbox import limits_from
+from autograder.runtime import trusted
+from autograder.runtime.sandbox import limits_from
 
 
 class TrustedGrading(AbstractOtterPlugin):

@@ -1,8 +1,8 @@
 """Grade a notebook with every verdict computed outside the student's kernel.
 
-:func:`grade` runs the notebook in a :class:`~autograder.sandbox.Sandbox`, then runs each
+:func:`grade` runs the notebook in a :class:`~autograder.runtime.sandbox.Sandbox`, then runs each
 test case of otter's exception-format test files *here*, in the grading process, against a
-:class:`~autograder.sandbox.RemoteEnvironment`: the student's values arrive as plain data
+:class:`~autograder.runtime.sandbox.RemoteEnvironment`: the student's values arrive as plain data
 and the student's functions are called with the test's own inputs through the kernel. The
 result is an ordinary otter ``GradingResults``, so otter writes results.json as usual.
 
@@ -18,8 +18,8 @@ from otter.test_files import GradingResults
 from otter.test_files.abstract_test import TestCaseResult
 from otter.test_files.exception_test import ExceptionTestFile
 
-from autograder.checks import AnswerError
-from autograder.sandbox import RemoteEnvironment, Sandbox, StudentError
+from autograder.student.checks import AnswerError
+from autograder.runtime.sandbox import RemoteEnvironment, Sandbox, StudentError
 
 PASSED = "✅ Test case passed"
 FAILED = "❌ Test case failed"

@@ -1,8 +1,8 @@
 """Gradescope's entry point: replaces otter's run_otter.py in every autograder zip.
 
 It grades directly, with no otter ``grade_notebook``: the submitted notebook is found without
-following any link, run once in the sandboxed kernel (:mod:`autograder.sandbox`), its tests
-run in this process (:mod:`autograder.trusted`), and otter's own ``GradingResults`` writes
+following any link, run once in the sandboxed kernel (:mod:`autograder.runtime.sandbox`), its tests
+run in this process (:mod:`autograder.runtime.trusted`), and otter's own ``GradingResults`` writes
 results.json in Gradescope's format. Nothing listens on a socket and nothing is unpickled
 while student code lives, and there is no second kernel. Whatever happens (a file that is
 not a notebook, a crash anywhere) a results.json is written, every question at 0 with the
@@ -21,7 +21,7 @@ import zipfile
 
 AUTOGRADER_DIR = os.environ.get("BACKPROP_AUTOGRADER_DIR", "/autograder")
 RESULTS = os.path.join(AUTOGRADER_DIR, "results", "results.json")
-PLUGIN = "autograder.otter_plugin.TrustedGrading"
+PLUGIN = "autograder.runtime.otter_plugin.TrustedGrading"
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 RESUBMIT = "Submit the assignment's notebook (.ipynb), or the zip its last cell exports."
 
@@ -112,7 +112,7 @@ def find_notebook(submission_dir):
 
 def plugin_limits(config):
     """The sandbox limits from otter_config.json's plugin entry, then BACKPROP_* variables."""
-    from autograder.sandbox import limits_from
+    from autograder.runtime.sandbox import limits_from
     return limits_from(plugin_config(config), os.environ)
 
 
@@ -168,7 +168,7 @@ def grade(ag_dir):
     import_otter_lightly()
     from otter.run.run_autograder.autograder_config import AutograderConfig
 
-    from autograder import trusted
+    from autograder.runtime import trusted
     source = os.path.join(ag_dir, "source")
     sys.path.insert(0, os.path.join(source, "files"))  # solutions/ lives only in the zip
     if os.geteuid() == 0:  # the kernel runs as another uid: it may not look in here
@@ -208,7 +208,7 @@ def fallback_results(message):
         import_otter_lightly()
         from otter.run.run_autograder.autograder_config import AutograderConfig
 
-        from autograder.trusted import failed_results
+        from autograder.runtime.trusted import failed_results
         with open(os.path.join(AUTOGRADER_DIR, "source", "otter_config.json")) as f:
             config = AutograderConfig(json.load(f))
         results = failed_results(os.path.join(AUTOGRADER_DIR, "source", "tests"), message)

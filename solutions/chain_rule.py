@@ -14,6 +14,8 @@ is a scalar). Everything is computed in float64.
 
 import numpy as np
 
+from solutions.activations import sigmoid
+
 # ---------------------------------------------------------------------------------------
 # Q1: chain rule warm-up
 # ---------------------------------------------------------------------------------------
@@ -121,13 +123,6 @@ PARTIALS_AT_POINT = partials_at_point(*EXAMPLE_POINT)
 # ---------------------------------------------------------------------------------------
 # Q2.1: forward and backward pass of a 1-hidden-layer network
 # ---------------------------------------------------------------------------------------
-
-
-def sigmoid(u):
-    """Elementwise logistic function 1 / (1 + e^-u), any shape; stable for large |u|."""
-    u = np.asarray(u, dtype=np.float64)
-    e = np.exp(-np.abs(u))
-    return np.where(u >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def forward(x, W0, b0, W1, b1):

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from autograder.student.checks import (HAND, IMPLEMENTED, AnswerError, as_float_array, call,
-                               check_close, check_int, check_letters, check_network_computes,
-                               check_shape, check_whole_number, normalize_letters,
-                               significant_figures)
+from autograder.runtime.verdicts import (HAND, IMPLEMENTED, check_close, check_int,
+                                         check_letters, check_network_computes,
+                                         significant_figures)
 from autograder.runtime.wire import Opaque
+from autograder.student.checks import (AnswerError, as_float_array, call, check_shape,
+                                       check_whole_number, normalize_letters)
 
 EXPECTED = np.array([[0.26, -0.12], [-0.8, -0.02]])
 

@@ -220,7 +220,7 @@ def test_handout_dyhat_dw3_for_regression_keeps_the_same_stray_factor():
 ])
 def test_handout_q3_answers_pass_the_hand_tolerance(kind, hand, intermediates):
     """Do 000's printed 3(b)/3(c) answers, and the products of its 4-digit intermediates, pass HAND?"""
-    from autograder.student.checks import HAND, check_close
+    from autograder.runtime.verdicts import HAND, check_close
     expected = getattr(ref, f"grads_{kind}")
     check_close(hand, expected, kind, **HAND)
     check_close(intermediates, expected, kind, **HAND)

@@ -76,7 +76,7 @@ def stage(name):
     stage_package(name, stage_dir / "autograder")
     # only this assignment's reference (and the shared gradient check): one leaked zip
     # leaks one assignment, not four
-    own = {"__init__.py", "gradcheck.py", f"{name.replace('-', '_')}.py"}
+    own = {"__init__.py", "gradcheck.py", "activations.py", f"{name.replace('-', '_')}.py"}
     shutil.copytree(ROOT / "solutions", stage_dir / "solutions",
                     ignore=lambda folder, names: [n for n in names if n not in own])
     shutil.copyfile(ROOT / "pyproject.toml", stage_dir / "pyproject.toml")

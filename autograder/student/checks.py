@@ -113,7 +113,10 @@ def check_whole_number(value, name):
     """Raise AnswerError unless ``value`` is a whole number (7, np.int64(7), 7.0); return it as int.
 
     The public twin of :func:`check_int`: it accepts exactly what ``check_int`` accepts.
+    A 0-d numpy array (``np.array(7)``) is a number too.
     """
+    if type(value) is np.ndarray and value.ndim == 0:
+        value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Number) \
             or type(value).__module__ not in ("builtins", "numpy"):
         if value is Ellipsis:
@@ -284,3 +287,21 @@ def check_truth_table(value, name, n_rows=16):
     if not np.all((arr == 0) | (arr == 1)):
         raise AnswerError(f"{name} should hold only 0s and 1s.")
     return arr.astype(int)
+
+
+# --- added for matrix-backprop
+
+def check_finite_shape(value, shape, name):
+    """``value`` as a float array of exactly ``shape`` with no NaN or inf, or AnswerError.
+
+    The usual format of an array answer (a gradient, an updated weight matrix): lists,
+    tuples, numpy scalars and arrays are all accepted. A 2-D answer whose transpose has the
+    right shape is asked whether it is transposed (the shape is no secret: it is the
+    shape of the weights or inputs).
+    """
+    arr = as_float_array(value, name)
+    shape = tuple(shape)
+    if arr.ndim == 2 and len(shape) == 2 and arr.shape != shape and arr.T.shape == shape:
+        raise AnswerError(f"{name} has shape {arr.shape}, but it should have shape {shape}: "
+                          "is it transposed?")
+    return check_finite(check_shape(arr, shape, name), name)

@@ -1,0 +1,288 @@
+"""Hidden tests of the assignment ``matrix-backprop``, and its catalogue of mistakes.
+
+Each ``q…`` function is one hidden test case of the notebook (``test_q1b_values`` calls
+:func:`q1b_values`); test cases that differ only in an item share one function with that
+item as a parameter (``q1c_w_updated(W_updated_2019, "W_updated_2019")``). Each first
+runs the answer's format check from :mod:`autograder.student.matrix_backprop` (the one its
+public test runs), then compares with :mod:`solutions.matrix_backprop` on the question's own
+inputs through :mod:`autograder.runtime.verdicts`.
+
+The ``*_mistakes`` functions are the catalogue: each returns ``{description: the value
+that mistake gives}`` for given inputs, and the verdict names the first one an answer
+matches (never the expected value).
+"""
+
+import numpy as np
+
+import solutions.matrix_backprop as ref
+from autograder.runtime.verdicts import (HAND, IMPLEMENTED, AnswerError, call,
+                                         call_recording_warnings, check_bool, check_close,
+                                         check_int, check_letters, check_network_computes,
+                                         check_number)
+from autograder.student import matrix_backprop as fmt
+
+# --------------------------------------------------------------------------------------
+# The catalogue of plausible mistakes
+# --------------------------------------------------------------------------------------
+
+
+def linear_backward_mistakes(W, X, dY) -> dict:
+    """Wrong dW values of linear_backward(W, X, dY) (those that have the right shape)."""
+    if dY.shape[1] != X.shape[0] or (dY @ X).shape != W.shape:
+        return {}
+    return {"it looks like dY @ X without the transpose": dY @ X}
+
+
+def gd_step_mistakes(W, X, Y, lr) -> dict:
+    """Wrong results of one gradient-descent step on L = ||Y - W X||^2 (summed)."""
+    dW = ref.l2_loss_grad(W, X, Y)
+    m, N = Y.shape
+    norm = 2 * np.linalg.norm(Y - W @ X)  # dL/dY_hat written as the number 2 ||Y - Y_hat||
+    out = {"it steps uphill: W + lr dL/dW instead of W - lr dL/dW": W + lr * dW,
+           "the factor 2 of the squared loss is missing": W - lr * dW / 2,
+           f"the loss looks averaged over the N = {N} samples instead of summed":
+               W - lr * dW / N,
+           f"the loss looks averaged over all m N = {m * N} entries instead of summed":
+               W - lr * dW / (m * N),
+           "the step size lr is not applied": W - dW,
+           "dL/dY_hat looks like a norm (one number), but it is a matrix":
+               W - lr * norm * np.ones_like(Y) @ X.T}
+    if dW.shape[0] == dW.shape[1]:
+        out["the gradient dL/dW looks transposed"] = W - lr * dW.T
+    return out
+
+
+# q1c's two hand-computed steps: the targets Y each uses, and the mistake of using the other.
+W_UPDATED_TARGETS = {
+    "W_updated": (ref.Q1C_Y, ref.Q1C_Y_2019,
+                  "it uses the 2019 handout's Y = [[0, 1], [1, 0]], not this question's Y"),
+    "W_updated_2019": (ref.Q1C_Y_2019, ref.Q1C_Y, "it uses this year's Y, not the 2019 one"),
+}
+
+
+def w_updated_mistakes(name: str) -> dict:
+    """Wrong values of W_updated or W_updated_2019: a wrong step, or the other year's Y."""
+    Y, other_Y, other_year = W_UPDATED_TARGETS[name]
+    W, X, lr = ref.Q1C_W, ref.Q1C_X, ref.Q1C_LR
+    return {other_year: ref.gd_step(W, X, other_Y, lr), **gd_step_mistakes(W, X, Y, lr)}
+
+
+def sigmoid_mistakes(z) -> dict:
+    """Wrong values of sigmoid(z): its derivative instead."""
+    return {"it looks like the derivative of sigmoid, not sigmoid": ref.sigmoid_prime(z)}
+
+
+def sigmoid_prime_mistakes(z) -> dict:
+    """Wrong values of sigmoid_prime(z): sigmoid itself, or s' without the factor s."""
+    s = ref.sigmoid(z)
+    return {"it looks like sigmoid, not its derivative": s,
+            "it looks like 1 - s: the factor s of s' = s (1 - s) is missing": 1 - s}
+
+
+SIGMOID_PRIME_MAX_MISTAKES = {
+    "it looks like the largest value of sigmoid, not of its derivative": 1.0}
+
+
+def classification_mistakes(w, x, y) -> dict:
+    """Wrong cross-entropy gradients: dL/dy_hat left out, or the other label."""
+    right = ref.classification_grads(w, x, y)
+    y_hat = ref.classification_predict(w, x)
+    return {"it looks like dy_hat/dw: the factor dL/dy_hat is missing":
+                right / (y_hat - y) * y_hat * (1 - y_hat),
+            "it looks like the gradient for the other label (1 - y)":
+                ref.classification_grads(w, x, 1 - y)}
+
+
+def regression_mistakes(w, x, y) -> dict:
+    """Wrong squared-loss gradients: the removed last sigmoid's derivative kept."""
+    right = ref.regression_grads(w, x, y)
+    f3 = ref.forward_chain(w, x)[2]
+    return {"it keeps the last sigmoid's derivative, but the regression network has no "
+            "last sigmoid": right * ref.sigmoid_prime(f3)}
+
+
+# --------------------------------------------------------------------------------------
+# q1: matrix backpropagation
+# --------------------------------------------------------------------------------------
+
+
+def q1b_values(linear_backward) -> None:
+    """Does linear_backward match the reference on random shapes?"""
+    rng = np.random.default_rng(482)
+    for m, n, N in [(2, 2, 3), (3, 5, 4), (4, 1, 2), (3, 3, 3)]:
+        W, X, dY = rng.normal(size=(m, n)), rng.normal(size=(n, N)), rng.normal(size=(m, N))
+        where = f" for W {W.shape}, X {X.shape}"
+        dW, dX = fmt.linear_backward_format(
+            call(linear_backward, W, X, dY, name="linear_backward"), W, X, where)
+        dW_ref, dX_ref = ref.linear_backward(W, X, dY)
+        check_close(dW, dW_ref, "dW" + where, **IMPLEMENTED,
+                    mistakes=linear_backward_mistakes(W, X, dY))
+        check_close(dX, dX_ref, "dX" + where, **IMPLEMENTED)
+
+
+def q1c_gd_step(gd_step) -> None:
+    """Does gd_step match the reference on the 2019 data and on random data?"""
+    rng = np.random.default_rng(2019)
+    cases = [(rng.normal(size=(m, n)), rng.normal(size=(n, N)), rng.normal(size=(m, N)), 0.05)
+             for m, n, N in [(2, 2, 3), (3, 4, 5), (3, 3, 4)]]  # N != 2: a mean is not a 1/2
+    cases.append((ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019, ref.Q1C_LR))
+    for W, X, Y, lr in cases:
+        name = f"gd_step for W of shape {W.shape}"
+        got = fmt.gd_step_format(call(gd_step, W, X, Y, lr, name="gd_step"), W, name)
+        check_close(got, ref.gd_step(W, X, Y, lr), name, **IMPLEMENTED,
+                    mistakes=gd_step_mistakes(W, X, Y, lr))
+
+
+def q1c_w_updated(value, name: str) -> None:
+    """Is ``value`` (named ``name``: "W_updated" or "W_updated_2019") one step from the
+    question's W and X with that year's Y, to 4 significant figures?"""
+    Y = W_UPDATED_TARGETS[name][0]
+    fmt.w_updated_format(value, name)
+    expected = ref.gd_step(ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR)
+    check_close(value, expected, name, **HAND, mistakes=w_updated_mistakes(name))
+
+
+# --------------------------------------------------------------------------------------
+# q2: boolean functions as networks of threshold units
+# --------------------------------------------------------------------------------------
+
+
+def q2a_values(dnf_network, dnf_hidden_units, dnf_edges) -> None:
+    """Does dnf_network compute the table as a DNF, with the right unit and edge counts?"""
+    fmt.network_format(dnf_network, dnf_hidden_units, dnf_edges, "dnf")
+    net = check_network_computes(dnf_network, ref.TRUTH_TABLE, "dnf_network",
+                                 evaluate=ref.evaluate_network)
+    if ref.hidden_units(net) != ref.dnf_hidden_units:
+        raise AnswerError("dnf_network computes the function, but a DNF network has one "
+                          "hidden unit per row whose output is 1.")
+    if ref.edges(net) != ref.dnf_edges:
+        raise AnswerError("dnf_network computes the function, but in a DNF network every "
+                          "term uses all four inputs.")
+    check_int(dnf_hidden_units, ref.dnf_hidden_units, "dnf_hidden_units")
+    check_int(dnf_edges, ref.dnf_edges, "dnf_edges",
+              hint="Count the input-to-hidden edges and the hidden-to-output edges.")
+
+
+def q2b_values(kmap_network, kmap_hidden_units, kmap_edges) -> None:
+    """Does kmap_network compute the table with the minimal 3 units and 11 edges?
+
+    The 2019 answer's 12 edges keep a redundant literal: not-x0 not-x1 not-x2 x3 covers
+    0001 only, but 0001 and 1001 form a group of two, not-x1 not-x2 x3.
+    """
+    _, _, edges = fmt.network_format(kmap_network, kmap_hidden_units, kmap_edges, "kmap")
+    net = check_network_computes(kmap_network, ref.TRUTH_TABLE, "kmap_network",
+                                 evaluate=ref.evaluate_network)
+    if ref.hidden_units(net) > ref.kmap_hidden_units:
+        raise AnswerError("kmap_network computes the function, but it has more hidden units "
+                          "than the Karnaugh map needs: can two groups merge?")
+    if ref.edges(net) > ref.kmap_edges:
+        raise AnswerError("kmap_network computes the function, but it has more edges than "
+                          "needed: one of its groups could be twice as large (drop a "
+                          "redundant literal).")
+    if (ref.hidden_units(net), ref.edges(net)) != (ref.kmap_hidden_units, ref.kmap_edges):
+        raise AnswerError("kmap_network computes the function, but it is not the Karnaugh "
+                          "map network (one hidden unit per group).")
+    check_int(kmap_hidden_units, ref.kmap_hidden_units, "kmap_hidden_units")
+    redundant = ("That count keeps a redundant literal: one of the groups can be twice as "
+                 "large." if edges == ref.kmap_edges + 1 else None)
+    check_int(kmap_edges, ref.kmap_edges, "kmap_edges", hint=redundant)
+
+
+def q2c_values(irreducible_truth_table, irreducible_dnf_neurons) -> None:
+    """Does the table have the most 1s possible with no two adjacent, and the right DNF size?"""
+    table, _ = fmt.irreducible_format(irreducible_truth_table, irreducible_dnf_neurons)
+    pairs = ref.adjacent_ones(table)
+    if pairs:
+        i, j = pairs[0]
+        raise AnswerError(f"irreducible_truth_table has adjacent 1s at rows {i:04b} and "
+                          f"{j:04b} (they differ in one bit), so they would form a group.")
+    if not ref.is_irreducible_maximal(table):
+        raise AnswerError("irreducible_truth_table has no two adjacent 1s, but a map can hold "
+                          "more 1s than that without any two being adjacent.")
+    check_int(irreducible_dnf_neurons, ref.irreducible_dnf_neurons, "irreducible_dnf_neurons")
+
+
+def q2d_bound(value, name: str) -> None:
+    """Is the bound ``name`` ("hidden_units_bound" or "edges_bound") the right letter?"""
+    fmt.bound_format(value, name)
+    check_letters(value, getattr(ref, name), name, options=ref.BOUND_OPTIONS)
+
+
+# --------------------------------------------------------------------------------------
+# q3: vanishing and exploding gradients
+# --------------------------------------------------------------------------------------
+
+
+def _activations(sigmoid, sigmoid_prime):
+    """The two q3a functions, each with its name, reference and mistake catalogue."""
+    return [("sigmoid", sigmoid, ref.sigmoid, sigmoid_mistakes),
+            ("sigmoid_prime", sigmoid_prime, ref.sigmoid_prime, sigmoid_prime_mistakes)]
+
+
+def q3a_values(sigmoid, sigmoid_prime) -> None:
+    """Do sigmoid and sigmoid_prime match the reference on random inputs?"""
+    z = np.random.default_rng(3).normal(scale=4, size=(5, 3))
+    for name, f, f_ref, mistakes in _activations(sigmoid, sigmoid_prime):
+        got = fmt.activation_format(call(f, z, name=name), z, name)
+        check_close(got, f_ref(z), name, **IMPLEMENTED, mistakes=mistakes(z))
+
+
+def q3a_no_overflow(sigmoid, sigmoid_prime) -> None:
+    """Do sigmoid and sigmoid_prime give their limits at z = -1000 and 1000 without a warning?"""
+    extreme = np.array([-1000.0, 1000.0])
+    for name, f, f_ref, _ in _activations(sigmoid, sigmoid_prime):
+        got, warned = call_recording_warnings(f, extreme, name=name)
+        if warned:
+            raise AnswerError(f"{name}([-1000, 1000]) warns: {warned[0]}. Rewrite it "
+                              "so that np.exp never sees a large positive number.")
+        label = f"{name}([-1000, 1000])"
+        check_close(fmt.activation_format(got, extreme, label), f_ref(extreme), label,
+                    **IMPLEMENTED)
+
+
+def q3a_extrema(sigmoid_prime_max, sigmoid_prime_argmax, sigmoid_prime_min,
+                sigmoid_prime_min_attained) -> None:
+    """Are the extrema of the sigmoid's derivative, and where they are reached, right?"""
+    fmt.extrema_format(sigmoid_prime_max, sigmoid_prime_argmax, sigmoid_prime_min,
+                       sigmoid_prime_min_attained)
+    check_number(sigmoid_prime_max, ref.sigmoid_prime_max, "sigmoid_prime_max", **HAND,
+                 mistakes=SIGMOID_PRIME_MAX_MISTAKES)
+    check_number(sigmoid_prime_argmax, ref.sigmoid_prime_argmax, "sigmoid_prime_argmax",
+                 **HAND)
+    check_number(sigmoid_prime_min, ref.sigmoid_prime_min, "sigmoid_prime_min", **HAND)
+    check_bool(sigmoid_prime_min_attained, ref.sigmoid_prime_min_attained,
+               "sigmoid_prime_min_attained")
+
+
+# q3b ("classification") and q3c ("regression"): the question's label, the random points'
+# seed and label, and the mistake catalogue.
+Q3_KINDS = {
+    "classification": (ref.Q3_Y_CLASSIFICATION, 682,
+                       lambda rng: int(rng.integers(0, 2)), classification_mistakes),
+    "regression": (ref.Q3_Y_REGRESSION, 128,
+                   lambda rng: float(rng.normal(scale=10)), regression_mistakes),
+}
+
+
+def q3_grads_function(grads_function, kind: str) -> None:
+    """Does ``{kind}_grads`` match the reference at random points (kind "classification"
+    for q3b, "regression" for q3c)?"""
+    _, seed, label, mistakes = Q3_KINDS[kind]
+    reference = getattr(ref, f"{kind}_grads")
+    name = f"{kind}_grads"
+    rng = np.random.default_rng(seed)
+    for _ in range(4):
+        w, x = rng.normal(size=3), float(rng.normal())
+        y = label(rng)
+        got = fmt.grads_format(call(grads_function, w, x, y, name=name), name)
+        check_close(got, reference(w, x, y), name, **IMPLEMENTED,
+                    mistakes=mistakes(w, x, y))
+
+
+def q3_grads_numbers(grads, kind: str) -> None:
+    """Is ``grads_{kind}`` right at the question's point, to 4 significant figures?"""
+    y, _, _, mistakes = Q3_KINDS[kind]
+    name = f"grads_{kind}"
+    fmt.grads_format(grads, name)
+    check_close(grads, getattr(ref, name), name, **HAND,
+                mistakes=mistakes(ref.Q3_W, ref.Q3_X, y))

@@ -188,3 +188,16 @@ def test_public_module_imports_no_reference_and_no_runtime():
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert imported <= {"numpy", "autograder.student.checks"}, imported
+
+
+@pytest.mark.parametrize("value, shape, phrase", [
+    (np.zeros((3, 2)), (2, 3), "is it transposed?"),
+    (np.zeros(4), (2, 2), "wrong layout"),
+    ([0.25], (), "should be a single number"),
+    (np.zeros((2, 2)), (3,), "should have shape (3,)"),
+])
+def test_shape_messages_say_what_is_wrong(value, shape, phrase):
+    """Does check_finite_shape tell a transposed, re-laid-out or boxed number apart?"""
+    from autograder.student.checks import check_finite_shape
+    with pytest.raises(AnswerError, match=re.escape(phrase)):
+        check_finite_shape(value, shape, "answer")

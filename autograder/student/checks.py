@@ -296,12 +296,19 @@ def check_finite_shape(value, shape, name):
 
     The usual format of an array answer (a gradient, an updated weight matrix): lists,
     tuples, numpy scalars and arrays are all accepted. A 2-D answer whose transpose has the
-    right shape is asked whether it is transposed (the shape is no secret: it is the
-    shape of the weights or inputs).
+    right shape is asked whether it is transposed, and one with the right number of
+    entries in another number of dimensions is told so (the shape is no secret: it is
+    the shape of the weights or inputs).
     """
     arr = as_float_array(value, name)
     shape = tuple(shape)
     if arr.ndim == 2 and len(shape) == 2 and arr.shape != shape and arr.T.shape == shape:
         raise AnswerError(f"{name} has shape {arr.shape}, but it should have shape {shape}: "
                           "is it transposed?")
+    if shape == () and arr.shape != ():
+        raise AnswerError(f"{name} should be a single number, but it has shape {arr.shape}.")
+    if arr.ndim != len(shape) and arr.size == math.prod(shape):
+        raise AnswerError(f"{name} has shape {arr.shape} but should have shape {shape}: the "
+                          "right number of entries in the wrong layout (a (2, 2) answer is "
+                          "not a (4,) one).")
     return check_finite(check_shape(arr, shape, name), name)

@@ -233,20 +233,20 @@ def _backward_runs(mlp_forward, mlp_backward, f, g, rng, where):
     """Does mlp_backward give well-formed gradients, with the cache of the student's own
     mlp_forward, or else (as in the hidden tests) with a cache of the suggested keys?"""
     X, params = _problem(rng)
-    dJ = rng.normal(size=(len(X), 2))
+    (n, d), (h, k) = X.shape, params["W2"].shape[::-1]
+    dJ = rng.normal(size=(n, k))
     shapes = {key: value.shape for key, value in params.items()}
     try:
         _, cache = unpack(call(mlp_forward, X.copy(), params, f, g, name="mlp_forward"),
                           2, "mlp_forward")
         gradients_format(call(mlp_backward, dJ.copy(), cache, params, f, g,
-                              name="mlp_backward"), shapes, len(X), where)
+                              name="mlp_backward"), shapes, n, where)
         return
     except AnswerError as e:
         own = e
     try:
-        cache = _suggested_cache(rng, 5, 3, 4, 2)
-        gradients_format(call(mlp_backward, dJ.copy(), cache, params, f, g,
-                              name="mlp_backward"), shapes, len(X), where)
+        gradients_format(call(mlp_backward, dJ.copy(), _suggested_cache(rng, n, d, h, k),
+                              params, f, g, name="mlp_backward"), shapes, n, where)
     except AnswerError:
         raise own from None
 

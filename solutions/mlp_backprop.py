@@ -383,25 +383,6 @@ def gradient_table_cases():
     return cases
 
 
-def gradient_table_mistakes(x, W1, b1, W2, b2, dl_dyhat, dyhat_dz3, dz2_dz1):
-    """{row: {description: value}} of plausible wrong 1.2(c) rows (numerator layout)."""
-    x, W1, b1, W2 = (np.asarray(v, dtype=np.float64) for v in (x, W1, b1, W2))
-    up = np.asarray(dl_dyhat, dtype=np.float64).reshape(1, -1)
-    J3, J1 = np.asarray(dyhat_dz3, dtype=np.float64), np.asarray(dz2_dz1, dtype=np.float64)
-    z1 = W1 @ x + b1
-    out = {"W1": {}, "b1": {}, "W2": {}, "b2": {}}
-    for row, chain in (("b1", lambda u: u), ("W1", lambda u: x[:, None] @ u)):
-        out[row]["the factor dz2/dz1 is missing"] = chain(up @ J3 @ W2)
-        out[row]["the factor dy_hat/dz3 is missing"] = chain(up @ W2 @ J1)
-        if J3.shape[0] == W2.shape[1]:  # h == k: the handout's W1 row as printed multiplies
-            out[row]["it has dy_hat/dz2 (= dy_hat/dz3 W2) where dy_hat/dz3 belongs"] =                 chain(up @ (J3 @ W2) @ W2 @ J1)
-    out["W2"]["it uses z1 = W1 x + b1 where z2 = f(z1) belongs"] = z1[:, None] @ (up @ J3)
-    out["W2"]["it uses x where z2 = f(W1 x + b1) belongs"] =         (x[:, None] @ (up @ J3)) if x.shape == z1.shape else None
-    out["W2"]["the factor dy_hat/dz3 is missing"] = activation(z1, "relu")[:, None] @ up
-    out["b2"]["the factor dy_hat/dz3 is missing"] = up
-    return {row: {k: v for k, v in m.items() if v is not None} for row, m in out.items()}
-
-
 # --------------------------------------------------------------------------------------
 # 1.2(d) Jacobian shapes
 # --------------------------------------------------------------------------------------
@@ -477,105 +458,13 @@ CHANGED_TERMS_READINGS = {
 """The accepted answers of 1.3(a) ("activations") and 1.3(b) ("bce"): one per reading."""
 
 
-def read_term_names(value, name):
-    """A student's set of term names as a set of stripped strings, or ValueError saying why."""
-    if value is Ellipsis:
-        raise ValueError(f"{name} is still `...`: replace it with your answer.")
-    if type(value) not in (set, frozenset, list, tuple) or any(type(t) is not str for t in value):
-        raise ValueError(f'{name} should be a set of names (strings), such as {{"z3", "loss"}}.')
-    got = {t.strip() for t in value}
-    unknown = sorted(got - set(CHANGEABLE_TERMS))
-    if unknown:
-        raise ValueError(f"{unknown[0]!r} is not one of the listed names.")
-    return got
-
-
-def changed_terms_problem(value, task, name):
-    """Why ``value`` is not an accepted answer to 1.3(a) or 1.3(b), or None if it is.
-
-    Inputs:
-    - value: the student's answer (a set, list or tuple of names from CHANGEABLE_TERMS)
-    - task: "activations" (1.3(a): relu/identity -> sigmoid/sigmoid, MSE kept) or "bce"
-      (1.3(b): MSE -> BCE, sigmoids kept)
-    - name: what to call the answer in messages
-
-    Returns None if ``value`` is exactly the set of one of the two readings, else a
-    message for the student that names the kind of mistake but not the terms.
-    """
-    try:
-        got = read_term_names(value, name)
-    except ValueError as e:
-        return str(e)
-    narrow, broad = CHANGED_TERMS_READINGS[task]
-    if got in (narrow, broad):
-        return None
-    wrong = f"{name} is not correct: "
-    if task == "activations" and got == changed_terms_bce:
-        return wrong + ("it looks like the answer for switching to the cross-entropy loss; "
-                        "here the loss is still the MSE and the activations change.")
-    if task == "bce" and got in CHANGED_TERMS_READINGS["activations"]:
-        return wrong + ("it looks like the answer for changing the activations (q2a); here "
-                        "the activations stay the sigmoid and the loss changes.")
-    parts = []
-    if got - broad:
-        parts.append("it names at least one term that does not change under either reading "
-                     "(only its value differs, because its inputs do)")
-    if narrow - got:
-        parts.append("it misses at least one term whose formula changes under either reading")
-    if not parts:  # narrow < got < broad: part of the handout's reading only
-        parts.append("it mixes the two readings: it names some, but not all, of the terms "
-                     "that change only when written out as the handout does; use one reading "
-                     "throughout")
-    return wrong + "; and ".join(parts) + "."
-
-
 # --------------------------------------------------------------------------------------
-# Shape answers (1.2(b), 1.2(d))
-# --------------------------------------------------------------------------------------
-
-def shape_answer(value, name):
-    """A shape answer as a tuple of python ints, or ValueError with a message for the student.
-
-    Accepts a tuple, list or 1-D numpy array of whole numbers, written as ints or as whole
-    floats: (5,), [5], (5.0,), np.array([5]), and () or [] for a single number.
-    Rejects ``...``, strings, booleans, numbers that are not whole, and negative sizes.
-    """
-    if value is Ellipsis:
-        raise ValueError(f"{name} is still `...`: replace it with your answer.")
-    if type(value) is np.ndarray:
-        value = value.tolist() if value.ndim == 1 else None
-    if type(value) not in (tuple, list) or any(
-            isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, float, np.integer,
-                                                                  np.floating))
-            for s in value):
-        raise ValueError(f"{name} should be a shape: a tuple of whole numbers such as (5,) "
-                         f"or (), not {value!r}.")
-    if not all(np.isfinite(s) and s == int(s) and s >= 0 for s in value):
-        raise ValueError(f"{name} should hold whole numbers >= 0, such as (5,) or ().")
-    return tuple(int(s) for s in value)
-
-
-def loss_input_answer(value, name):
-    """The Loss row's input: one shape (that of y_hat), or a pair of shapes (y_hat, y).
-
-    Returns a tuple of shapes: (shape,) for one shape, (shape, shape) for a pair.
-    Raises ValueError, with a message for the student, for anything else.
-    """
-    if type(value) in (tuple, list) and len(value) == 2 and all(
-            type(v) in (tuple, list) or (type(v) is np.ndarray and v.ndim == 1) for v in value):
-        return (shape_answer(value[0], f"{name} (y_hat)"), shape_answer(value[1], f"{name} (y)"))
-    return (shape_answer(value, name),)
-
-
-# --------------------------------------------------------------------------------------
-# Helpers for the hidden tests: seeded problems and the values of plausible mistakes
+# The question's own data: widths and seeded problems
 # --------------------------------------------------------------------------------------
 
 Q_D, Q_H, Q_K = 3, 4, 2
 """The input, hidden and output widths the notebook fixes for the layer table (1.2(b))
 and the Jacobian shapes (1.2(d))."""
-
-TRAINING_STEP_LABELS = tuple(training_step_order)
 
 
 def layer_table_dict(d, h, k):
@@ -606,131 +495,6 @@ def random_problem(rng, f, g, n, d, h, k, margin=1e-3):
     return X, y, params
 
 
-def forward_mistakes(X, params, f, g):
-    """y_hat of plausible wrong forward passes: {description: y_hat}."""
-    X = np.asarray(X, dtype=np.float64)
-    W1, b1, W2, b2 = (np.asarray(params[key], dtype=np.float64) for key in ("W1", "b1", "W2", "b2"))
-    a = activation
-
-    def net(z1, f_=f, g_=g, use_b2=True):
-        return a(a(z1, f_) @ W2.T + (b2 if use_b2 else 0.0), g_)
-
-    out = {"b1 is missing from z1 = X W1^T + b1": net(X @ W1.T),
-           "b2 is missing from z3 = z2 W2^T + b2": net(X @ W1.T + b1, use_b2=False)}
-    if f != "identity":
-        out["the activation f is not applied: z2 should be f(z1)"] = net(X @ W1.T + b1, f_="identity")
-    if g != "identity":
-        out["the activation g is not applied: y_hat should be g(z3)"] = net(X @ W1.T + b1, g_="identity")
-    if f != g:
-        out["f and g are swapped"] = net(X @ W1.T + b1, f_=g, g_=f)
-    if W1.shape[0] == W1.shape[1]:
-        out["W1 is used in the (in, out) layout: z1 should be X W1^T + b1, not X W1 + b1"] = \
-            net(X @ W1 + b1)
-    if W2.shape[0] == W2.shape[1]:
-        out["W2 is used in the (in, out) layout: z3 should be z2 W2^T + b2, not z2 W2 + b2"] = \
-            a(a(X @ W1.T + b1, f) @ W2 + b2, g)
-    return out
-
-
-def backward_mistakes(dJ_dyhat, cache, params, f, g):
-    """Gradients of plausible wrong backward passes: {description: grads dict}.
-
-    ``cache`` is a reference cache (from :func:`mlp_forward`). Transposes, signs and
-    factors of n are left to :func:`autograder.student.checks.check_close`'s own diagnosis.
-    """
-    W2 = np.asarray(params["W2"], dtype=np.float64)
-    X, z1, z2, z3, y_hat = (np.asarray(cache[key], dtype=np.float64)
-                            for key in ("X", "z1", "z2", "z3", "y_hat"))
-    dyhat = np.asarray(dJ_dyhat, dtype=np.float64)
-    fp, gp = activation_prime(z1, f), activation_prime(z3, g)
-
-    def chain(df=fp, dg=gp, dW2_input=z2):
-        dz3 = dyhat * dg
-        dz1 = (dz3 @ W2) * df
-        return {"dW1": dz1.T @ X, "db1": dz1.sum(axis=0),
-                "dW2": dz3.T @ dW2_input, "db2": dz3.sum(axis=0)}
-
-    out = {}
-    if g != "identity":
-        out["the derivative of g is missing: dJ/dz3 is dJ/dy_hat times g'(z3)"] = chain(dg=1.0)
-    if f != "identity":
-        out["the derivative of f is missing: dJ/dz1 is dJ/dz2 times f'(z1)"] = chain(df=1.0)
-        out["dW2 uses z1, the hidden layer before f, where z2 = f(z1) belongs"] = chain(dW2_input=z1)
-    if f == "sigmoid":
-        out["f' is evaluated at z2 = f(z1) instead of at z1"] = chain(df=activation_prime(z2, f))
-        out["it uses z1 (1 - z1) for f'(z1): the sigmoid's derivative is s (1 - s) with "
-            "s = sigmoid(z1)"] = chain(df=z1 * (1 - z1))
-    if "sigmoid" in (f, g):
-        out["it uses the sigmoid itself where the sigmoid's derivative s (1 - s) belongs"] = \
-            chain(df=activation(z1, f) if f == "sigmoid" else fp,
-                  dg=activation(z3, g) if g == "sigmoid" else gp)
-    if g == "sigmoid":
-        out["g' is evaluated at y_hat = g(z3) instead of at z3"] = chain(dg=activation_prime(y_hat, g))
-        out["it uses z3 (1 - z3) for g'(z3): the sigmoid's derivative is s (1 - s) with "
-            "s = sigmoid(z3)"] = chain(dg=z3 * (1 - z3))
-    return out
-
-
-def loss_mistakes(name, y_hat, y):
-    """(J mistakes, dJ/dy_hat mistakes) of a loss on a batch: two {description: value} dicts."""
-    y_hat = np.asarray(y_hat, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    J, dJ = LOSSES[name](y_hat, y)
-    n, k = y_hat.shape
-    N = n * k
-    if name == "mse":
-        J_out = {f"it is averaged over all n k = {N} elements (like torch.nn.MSELoss()), but "
-                 f"the handout's loss ||y_hat - y||^2 sums over the k = {k} outputs":
-                     J / k,
-                 f"it is summed over the n = {n} samples instead of averaged": J * n,
-                 "the square is missing (a mean absolute error?)":
-                     np.sum(np.abs(y_hat - y)) / n}
-        dJ_out = {f"it is the derivative of the mean over all n k = {N} elements (like "
-                  "torch.nn.MSELoss()), but the handout's loss ||y_hat - y||^2 sums over the "
-                  f"k = {k} outputs": dJ / k,
-                  f"it is the derivative of a sum over the n = {n} samples, not of their mean":
-                      dJ * n,
-                  "the factor 2 from the square is missing": dJ / 2}
-        return J_out, dJ_out
-    J_out = {f"it is summed over all n k = {N} elements instead of averaged": J * N,
-             f"it is averaged over the n = {n} samples but summed over the k = {k} outputs "
-             "(the handout's l_BCE carries 1/k)": J * k,
-             f"it is averaged over the k = {k} outputs but summed over the n = {n} samples "
-             "(the handout's one-sample formula used for a whole batch)": J * n}
-    dJ_out = {f"it is the derivative of a sum over all n k = {N} elements, not of the mean":
-                  dJ * N,
-              f"it divides by the n = {n} samples only, not by all n k = {N} elements (the "
-              "handout's l_BCE carries 1/k)": dJ * k,
-              f"it divides by the k = {k} outputs only, not by all n k = {N} elements (the "
-              "handout's one-sample formula used for a whole batch)": dJ * n}
-    p = np.clip(y_hat, BCE_EPS, 1 - BCE_EPS)
-    J_out["the (1 - y) log(1 - y_hat) term is missing"] = -np.mean(y * np.log(p))
-    dJ_out["the (1 - y) / (1 - y_hat) term is missing"] = -(y / p) / N
-    dJ_out["it looks like dJ/dz3 = (y_hat - y) / (n k), where the sigmoid's derivative "
-           "has cancelled: the question asks for dJ/dy_hat"] = (y_hat - y) / N
-    dJ_out["it looks like the MSE's derivative, not the cross-entropy's"] = 2 * (y_hat - y) / n
-    return J_out, dJ_out
-
-
-def numerator_layout_message(name, got, right):
-    """A message if ``got`` is the numerator-layout form (the transpose) of the gradient ``right``.
-
-    The handout writes dl/dW in numerator layout, shaped like W^T (e.g. its x times a row
-    vector for dl/dW1); the notebook asks for gradients shaped like their parameter.
-    Returns None unless ``got`` (a float array) equals ``right.T`` within 1e-6 relative.
-    """
-    right = np.asarray(right, dtype=np.float64)
-    if right.ndim != 2 or got.shape != right.T.shape:
-        return None
-    if not np.allclose(got, right.T, rtol=1e-6, atol=1e-9):
-        return None
-    if right.shape[0] == right.shape[1] and np.allclose(right, right.T, rtol=1e-6, atol=1e-9):
-        return None
-    return (f"{name} looks transposed: it is the numerator-layout derivative (shaped like the "
-            "parameter's transpose, as the handout writes dl/dW); here a gradient has its "
-            "parameter's (out, in) shape.")
-
-
 # --------------------------------------------------------------------------------------
 # The graded problems, and the fallback problems for mlp_backward
 # --------------------------------------------------------------------------------------
@@ -753,6 +517,43 @@ BACKWARD_CASES = {
                    ("sigmoid", "sigmoid", (5, 2, 3, 1))]),
 }
 """The backward passes the hidden tests grade: question -> (seed, [(f, g, (n, d, h, k))])."""
+
+LOSS_CASES = {"mse": 77, "bce": 2042}
+"""Seeds of the batches the hidden tests grade the losses on (see :func:`loss_cases`)."""
+LOSS_SIZES = [(4, 3), (2, 5), (6, 2)]
+
+
+def loss_cases(name):
+    """The graded batches of a loss: a list of (y_hat, y), each (n, k).
+
+    MSE: normal predictions and targets. BCE: predictions strictly inside (0, 1) (the
+    stability at 0 and 1 is a test of its own) with 0/1 targets, then one batch of soft
+    targets in [0, 1].
+    """
+    rng = np.random.default_rng(LOSS_CASES[name])
+    if name == "mse":
+        return [(rng.normal(size=(n, k)), rng.normal(size=(n, k))) for n, k in LOSS_SIZES]
+    cases = [(rng.uniform(0.02, 0.98, size=(n, k)),
+              rng.integers(0, 2, size=(n, k)).astype(np.float64)) for n, k in LOSS_SIZES]
+    cases.append((rng.uniform(0.02, 0.98, size=(3, 2)), rng.uniform(size=(3, 2))))
+    return cases
+
+
+ACTIVATION_JACOBIAN_SEED = 404
+
+
+def activation_jacobian_cases():
+    """The graded points of activation_jacobian: a list of (name, z), z of shape (m,) for
+    m in 3, 1, 5, with no entry within 1e-3 of ReLU's kink."""
+    rng = np.random.default_rng(ACTIVATION_JACOBIAN_SEED)
+    cases = []
+    for name in ACTIVATIONS:
+        for m in (3, 1, 5):
+            z = rng.normal(scale=3, size=m)
+            z[np.abs(z) < 1e-3] += 0.1
+            cases.append((name, z))
+    return cases
+
 
 FALLBACK_SEED = 90_210
 """Seed of the fallback problems: a stream of its own, shared by no graded problem."""

@@ -11,12 +11,9 @@ import solutions.mlp_backprop as ref
 from solutions.mlp_backprop import (ACTIVATIONS, BCE_EPS, CHANGEABLE_TERMS, LOSSES,
                                     activation, activation_jacobian, activation_prime,
                                     bce_loss, changed_terms, changed_terms_bce,
-                                    changed_terms_handout, changed_terms_problem,
-                                    is_valid_training_step_order, jacobian_shapes,
-                                    layer_table, loss_input_answer, loss_mistakes,
-                                    mlp_backward, mlp_forward, mlp_loss_and_grads, mse_loss,
-                                    numerator_layout_message, shape_answer,
-                                    training_step_order)
+                                    changed_terms_handout, is_valid_training_step_order,
+                                    jacobian_shapes, layer_table, mlp_backward, mlp_forward,
+                                    mlp_loss_and_grads, mse_loss, training_step_order)
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 KINK_MARGIN = 1e-3
@@ -395,86 +392,6 @@ def test_changed_terms_under_the_handouts_reading():
     handout_13a = {"z2", "z3", "y_hat", "loss", "dl_dW2", "dz2_dz1", "dyhat_dz3"}
     assert to_classification == handout_13a == set(changed_terms_handout)
     assert to_bce == {"loss", "dl_dyhat"}
-
-
-@pytest.mark.parametrize("task, answer", [
-    ("activations", {"z2", "y_hat", "dz2_dz1", "dyhat_dz3"}),                     # reading 1
-    ("activations", ["z2", "z3", "y_hat", "loss", "dl_dW2", "dz2_dz1", "dyhat_dz3"]),  # handout
-    ("activations", ("dyhat_dz3 ", "dz2_dz1", "y_hat", "z2", "z2")),
-    ("bce", {"loss", "dl_dyhat"}),                                                # handout 1.3(b)
-    ("bce", ["dl_dyhat", "loss"]),
-])
-def test_changed_terms_accepts_both_readings_and_the_handouts_answers(task, answer):
-    """Are the answers of both readings, the handout's among them, accepted in any container?"""
-    assert changed_terms_problem(answer, task, "x") is None
-
-
-@pytest.mark.parametrize("task, answer, needle", [
-    ("activations", {"z2", "y_hat", "dz2_dz1"}, "misses at least one term"),
-    ("activations", {"z2", "z3", "y_hat", "dz2_dz1", "dyhat_dz3"}, "mixes the two readings"),
-    ("activations", {"z2", "y_hat", "dz2_dz1", "dyhat_dz3", "dz3_dW2"},
-     "does not change under either reading"),
-    ("activations", {"loss", "dl_dyhat"}, "switching to the cross-entropy"),
-    ("activations", {"z2", "relu"}, "'relu' is not one of the listed names"),
-    ("activations", ..., "still `...`"),
-    ("activations", "z2", "should be a set of names"),
-    ("bce", {"loss"}, "misses at least one term"),
-    ("bce", {"loss", "dl_dyhat", "dl_dW2"}, "does not change under either reading"),
-    ("bce", {"z2", "y_hat", "dz2_dz1", "dyhat_dz3"}, "changing the activations"),
-])
-def test_changed_terms_rejects_and_names_mistakes(task, answer, needle):
-    """Is a wrong set rejected, with a message naming the kind of mistake but no term?"""
-    message = changed_terms_problem(answer, task, "changed_terms")
-    assert message is not None and needle in message
-    if needle.startswith(("misses", "mixes", "does not")):
-        right = ref.CHANGED_TERMS_READINGS[task][1]
-        assert not any(f"'{t}'" in message or f'"{t}"' in message for t in right)
-
-
-def test_shape_answers_accept_every_whole_number_form():
-    """Are (5,), [5], (5.0,), np.array([5]), () and np.array([]) shapes, and the rest not?"""
-    for value, want in [((5,), (5,)), ([5], (5,)), ((5.0,), (5,)), (np.array([5]), (5,)),
-                        (np.array([4.0, 4.0]), (4, 4)), ((np.int64(3),), (3,)), ((), ()),
-                        (np.array([]), ())]:
-        assert shape_answer(value, "s") == want
-    for value in (..., 5, "5", (5.5,), (-1,), (True,), np.array([[2, 2]]), (float("nan"),)):
-        with pytest.raises(ValueError):
-            shape_answer(value, "s")
-    assert loss_input_answer((2,), "s") == ((2,),)
-    assert loss_input_answer(((2,), [2.0]), "s") == ((2,), (2,))
-    assert loss_input_answer([np.array([2]), np.array([2])], "s") == ((2,), (2,))
-    assert loss_input_answer((2, 2), "s") == ((2, 2),)  # a shape, not a pair
-
-
-def test_mse_mistakes_name_the_element_mean():
-    """Is torch's mean over all n k elements a named MSE mistake, distinct from the answer?"""
-    rng = np.random.default_rng(5)
-    y_hat, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-    J, dJ = mse_loss(y_hat, y)
-    J_bad, dJ_bad = loss_mistakes("mse", y_hat, y)
-    torch_J = [v for what, v in J_bad.items() if "torch.nn.MSELoss()" in what]
-    torch_dJ = [v for what, v in dJ_bad.items() if "torch.nn.MSELoss()" in what]
-    assert torch_J == [pytest.approx(np.mean((y_hat - y) ** 2))]
-    np.testing.assert_allclose(torch_dJ[0], 2 * (y_hat - y) / 12)
-    for wrong in list(J_bad.values()):
-        assert not np.isclose(wrong, J, rtol=1e-3)
-    for wrong in dJ_bad.values():
-        assert not np.allclose(wrong, dJ, rtol=1e-3)
-
-
-def test_numerator_layout_is_named_and_only_when_it_applies():
-    """Is the transpose of a weight gradient named "numerator layout", and nothing else?"""
-    rng = np.random.default_rng(6)
-    right = rng.normal(size=(4, 3))
-    message = numerator_layout_message("dW1", right.T, right)
-    assert "numerator-layout" in message and "looks transposed" in message
-    assert numerator_layout_message("dW1", right, right) is None
-    assert numerator_layout_message("dW1", 2 * right.T, right) is None
-    square = rng.normal(size=(3, 3))
-    assert numerator_layout_message("dW1", square.T, square) is not None
-    symmetric = square + square.T  # its transpose is itself: right, not a layout slip
-    assert numerator_layout_message("dW1", symmetric, symmetric) is None
-    assert numerator_layout_message("db1", right[0], right[0]) is None
 
 
 def test_fallback_problems_share_no_forward_value_with_the_graded_problems():

@@ -224,3 +224,37 @@ def test_whole_number_check_refuses_what_check_int_refuses(value):
         check_whole_number(value, "n")
     with pytest.raises(AnswerError):
         check_int(value, 7, "n")
+
+
+# --- added for chain-rule
+
+@pytest.mark.parametrize("value", [0.3, 3, np.float64(0.3), np.float32(0.3), np.int64(3),
+                                   np.array(0.3)])
+def test_check_scalar_accepts_a_number_in_any_form(value):
+    """Is a python, numpy or 0-d number one number for check_scalar?"""
+    from autograder.student.checks import check_scalar
+    assert check_scalar(value, "b1") == pytest.approx(float(value))
+
+
+@pytest.mark.parametrize("value, size_one", [([0.3], False), (np.zeros(2), True),
+                                             (np.nan, False), (True, False), ("0.3", False)])
+def test_check_scalar_refuses_what_is_not_one_finite_number(value, size_one):
+    """Is a 1-vector (unless allowed), two numbers, NaN, a boolean or a string refused?"""
+    from autograder.student.checks import check_scalar
+    with pytest.raises(AnswerError):
+        check_scalar(value, "b1", size_one=size_one)
+
+
+def test_check_scalar_size_one_accepts_a_one_element_array():
+    """With size_one, is np.array([0.3]) (a bias kept as a 1-vector) the number 0.3?"""
+    from autograder.student.checks import check_scalar
+    assert check_scalar(np.array([[0.3]]), "b1", size_one=True) == 0.3
+
+
+@pytest.mark.parametrize("value, phrase", [(None, "forget to `return`"), (..., "still `...`")])
+def test_check_returned_names_a_missing_answer(value, phrase):
+    """Is None (no return) or ... (not answered) refused, saying which?"""
+    from autograder.student.checks import check_returned
+    with pytest.raises(AnswerError, match=phrase):
+        check_returned(value, "f(x)")
+    assert check_returned(0, "f(x)") == 0

@@ -115,41 +115,6 @@ def test_v_chain_rule_of_the_edge_partials_matches_central_differences(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_v_chain_rule_mistakes_differ_from_the_right_answer(seed):
-    """Is every catalogued q1a expression mistake a different value from the right one?"""
-    p = random_partials(seed)
-    right = cr.v_chain_rule(p)
-    mistakes = cr.v_chain_rule_mistakes(p)
-    assert set(mistakes) == set(right)
-    assert all(mistakes[k] for k in ("dv_dw", "dv_dx", "dv_dy", "dv_dz"))
-    for key, catalogue in mistakes.items():
-        for description, wrong in catalogue.items():
-            assert not np.isclose(wrong, right[key], rtol=1e-3), (key, description)
-
-
-def test_v_chain_rule_mistakes_reproduce_the_mistakes():
-    """Does 'drops the path through b' equal dv/da da/dx alone, as its name says?"""
-    p = random_partials(0)
-    m = cr.v_chain_rule_mistakes(p)
-    assert m["dv_dx"]["it drops the path through b: x reaches v through both a and b"] == \
-        pytest.approx(p["dv_da"] * p["da_dx"])
-    assert m["dv_dz"]["it goes through a, but z does not appear in a"] == \
-        pytest.approx(p["dv_da"] * p["db_dz"])
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_local_partials_mistakes_differ_from_the_right_answer(seed):
-    """Is every catalogued q1b edge-partial mistake a different value from the right one?"""
-    point = random_point(seed)
-    right = cr.local_partials(*point)
-    mistakes = cr.local_partials_mistakes(*point)
-    assert set(mistakes) == set(right) == set(cr.LOCAL_KEYS)
-    for key, catalogue in mistakes.items():
-        for description, wrong in catalogue.items():
-            assert not np.isclose(wrong, right[key], rtol=1e-3), (key, description)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
 def test_local_partials_match_central_differences(seed):
     """Do the edge partials dv/da, dv/db, dv/dc, da/d*, db/d* match central differences?"""
     c, w, x, y, z = random_point(seed)
@@ -285,12 +250,7 @@ def test_handout_2_1bc_answers_are_one_layout_the_numerator_layout(seed):
     grad_W1 = numerical_gradient(lambda t: cr.forward(x, W0, b0, t, b1)[1][0], W1)
     assert np.allclose(grad_W1.T, z[:, None], atol=1e-7)     # ... the handout's "z", a column
     g = cr.output_grads(x, W0, b0, W1, b1)
-    assert np.allclose(cr.numerator_layout(g["dW1"]), z[:, None])
-    assert np.allclose(cr.numerator_layout(g["dz"]), W1)
-    for key in ("dW1", "dz", "db0", "dW0"):
-        message = cr.numerator_layout_mistake(cr.numerator_layout(g[key]), g[key])
-        assert message and "numerator layout" in message
-        assert cr.numerator_layout_mistake(g[key], g[key]) is None
+    assert np.allclose(g["dW1"].T, z[:, None]) and np.allclose(g["dz"][None, :], W1)
 
 
 def test_handout_2_2b_dW1_is_a_vector_not_the_scalar_one_half():
@@ -481,17 +441,6 @@ def test_handout_4b_sum_is_the_4a_product_with_m_l_1(n):
     assert cr.composite_derivative_sum(df_dy, dg_dx) == pytest.approx(prod[0, 0], rel=1e-12)
 
 
-@pytest.mark.parametrize("n", [3, 6])
-def test_composite_derivative_sum_mistakes_differ_from_the_right_answer(n):
-    """Is every catalogued q4b mistake a different value from the sum of products (n > 1)?"""
-    rng = np.random.default_rng(41)
-    df_dy = rng.uniform(0.5, 2.0, size=n) * rng.choice([-1.0, 1.0], size=n)
-    dg_dx = rng.uniform(0.5, 2.0, size=n) * rng.choice([-1.0, 1.0], size=n)
-    right = cr.composite_derivative_sum(df_dy, dg_dx)
-    for description, wrong in cr.composite_derivative_sum_mistakes(df_dy, dg_dx).items():
-        assert not np.isclose(wrong, right, rtol=1e-3), description
-
-
 @pytest.mark.parametrize("n,p,q", [(2, 3, 4), (4, 2, 2), (1, 1, 3)])
 def test_matrix_input_jacobian_shapes(n, p, q):
     """Is dg/dW an (n, p, q) tensor, and dg/dvec(W) its (n, p*q) row-major flattening?"""
@@ -503,62 +452,3 @@ def test_matrix_input_jacobian_shapes(n, p, q):
     Jflat = numerical_jacobian(lambda v: g(v.reshape(p, q)), W.reshape(-1))
     assert Jflat.shape == cr.flattened_jacobian_shape(n, p, q) == (n, p * q)
     assert np.allclose(J.reshape(cr.flattened_jacobian_shape(n, p, q)), Jflat, atol=1e-9)
-
-
-# ---------------------------------------------------------------------------------------
-# The mistake catalogues the hidden tests diagnose with
-# ---------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_v_partials_mistakes_differ_from_the_right_answer(seed):
-    """Is every catalogued q1b mistake a different value from the right partial?"""
-    for p in (random_point(seed), np.array(cr.EXAMPLE_POINT)):
-        right = cr.v_partials(*p)
-        for key, mistakes in cr.v_partials_mistakes(*p).items():
-            for description, wrong in mistakes.items():
-                assert not np.isclose(wrong, right[key], rtol=1e-3), (key, description)
-
-
-def test_v_partials_mistakes_reproduce_the_mistakes():
-    """Does 'drops the path through b' equal dv/da da/dx alone, as its name says?"""
-    p = random_point(0)
-    loc = cr.local_partials(*p)
-    m = cr.v_partials_mistakes(*p)
-    drop_b = "it drops the path through b: x reaches v through both a and b"
-    assert m["dv_dx"][drop_b] == pytest.approx(loc["dv_da"] * loc["da_dx"])
-    drop_a = "it drops the path through a: y reaches v through both a and b"
-    assert m["dv_dy"][drop_a] == pytest.approx(loc["dv_db"] * loc["db_dy"])
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_output_grads_mistakes_differ_from_the_right_answer(seed):
-    """Is every catalogued q2_1 mistake a different value (or shape) from the right one?"""
-    args = random_net(seed, d=3, h=4)
-    right = cr.output_grads(*args)
-    for key, mistakes in cr.output_grads_mistakes(*args).items():
-        for description, wrong in mistakes.items():
-            wrong = np.asarray(wrong)
-            assert wrong.shape != np.shape(right[key]) or not np.allclose(wrong, right[key]), \
-                (key, description)
-
-
-def test_gd_train_variant_without_a_mistake_is_gd_train():
-    """With no mistake switched on, does the variant trainer agree with gd_train?"""
-    X, y = regression_data(3)
-    start = cr.random_params(3, 4, np.random.default_rng(9))
-    want = cr.gd_train(start, X, y, lr=0.2, steps=20)
-    got = cr._gd_train_variant(start, X, y, lr=0.2, steps=20)
-    for k in want:
-        assert np.allclose(got[k], want[k], rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize("init", ["constant", "random"])
-def test_gd_train_mistakes_differ_from_gd_train(init):
-    """Is every catalogued q2_2c mistake a different set of parameters from gd_train's?"""
-    X, y = regression_data(4, n=10)
-    start = (cr.constant_params(3, 4, 0.3) if init == "constant"
-             else cr.random_params(3, 4, np.random.default_rng(6), scale=0.7))
-    want = cr.gd_train(start, X, y, lr=0.1, steps=30)
-    for description, wrong in cr.gd_train_mistakes(start, X, y, lr=0.1, steps=30).items():
-        assert set(wrong) == set(want)
-        assert any(not np.allclose(wrong[k], want[k], rtol=1e-5) for k in want), description

@@ -312,3 +312,27 @@ def check_finite_shape(value, shape, name):
                           "right number of entries in the wrong layout (a (2, 2) answer is "
                           "not a (4,) one).")
     return check_finite(check_shape(arr, shape, name), name)
+
+
+# --- added for chain-rule
+
+def check_returned(value, name):
+    """Return ``value`` unless it is None (a function that forgot to ``return``) or ``...``."""
+    if value is Ellipsis:
+        raise AnswerError(f"{name} is still `...`: replace it with your answer.")
+    if value is None:
+        raise AnswerError(f"{name} is None: did your function forget to `return` its result?")
+    return value
+
+
+def check_scalar(value, name, *, size_one=False):
+    """A single finite number as a python float, or AnswerError saying why it is not one.
+
+    Accepts an int, a float, a numpy scalar and a 0-d array; with ``size_one`` also any
+    array holding exactly one number (np.array([0.3]), [[0.3]]), for answers such as a
+    bias that code may keep as a 1-vector.
+    """
+    arr = as_float_array(value, name)
+    if arr.shape != () and not (size_one and arr.size == 1):
+        raise AnswerError(f"{name} should be a single number, but it has shape {arr.shape}.")
+    return float(check_finite(arr, name).reshape(()))

@@ -284,3 +284,17 @@ def check_truth_table(value, name, n_rows=16):
     if not np.all((arr == 0) | (arr == 1)):
         raise AnswerError(f"{name} should hold only 0s and 1s.")
     return arr.astype(int)
+
+
+# --- added for jacobians-xor
+
+def finite_number(value, name: str) -> float:
+    """``value`` as a float if it is one finite number (7, 7.0, np.float64(7), a 0-d array).
+
+    The public twin of ``check_number``: it accepts exactly the forms ``check_number``
+    compares, and rejects a 1-element list or array, which ``check_number`` rejects too.
+    """
+    arr = as_float_array(value, name)
+    if arr.shape != ():
+        raise AnswerError(f"{name} should be a single number, but it has shape {arr.shape}.")
+    return float(check_finite(arr, name))

@@ -12,8 +12,6 @@ Conventions used throughout:
   silenced locally and the functions stay quiet under ``np.errstate(all="raise")``.
 """
 
-import re
-
 import numpy as np
 
 from solutions.activations import (  # noqa: F401  (q3 asks for these by name)
@@ -33,71 +31,35 @@ mcq_answers = {
     9: "A",   # forward-pass values are cached for the backward pass
     10: "A",  # deeper layers compute more complex features
 }
-
-#: The option letters each multiple-choice item offers.
-mcq_options = {1: "ABCD", 2: "AB", 3: "AB", 4: "ABCD", 9: "ABC", 10: "AB"}
-
-_MCQ_SEPARATORS = re.compile(r"[\s,;/&+]+")
-
-
-def normalize_mcq(answer, options=None):
-    """Canonical form of a multiple-choice answer: a frozenset of uppercase letters.
-
-    Inputs:
-    - answer: a string ("A", "ac", "A, C", "A;C", "A C") or an iterable of such strings
-      (["A", "C"], {"a"}, frozenset("AC"))
-    - options: optional string of allowed letters (e.g. ``mcq_options[1]``); a letter
-      outside it raises ValueError
-
-    Returns a frozenset of uppercase letters, e.g. frozenset({"A", "C"}).
-    Raises TypeError for a non-string answer (None, ``...``, a number) and ValueError for an
-    answer with no letter or with characters other than letters and separators , ; / & +.
-    """
-    if isinstance(answer, str):
-        parts = [answer]
-    elif isinstance(answer, (list, tuple, set, frozenset)):
-        parts = list(answer)
-        if not all(isinstance(p, str) for p in parts):
-            raise TypeError(f"multiple-choice answer must contain only strings, got {answer!r}")
-    else:
-        raise TypeError(f"multiple-choice answer must be a string of option letters such "
-                        f"as 'A' or 'AC', got {answer!r}")
-    letters = _MCQ_SEPARATORS.sub("", "".join(parts)).upper()
-    if not letters:
-        raise ValueError(f"no option letter in answer {answer!r}")
-    if not letters.isalpha() or not letters.isascii():
-        raise ValueError(f"answer {answer!r} should contain only option letters and separators "
-                         f"(e.g. 'A' or 'A, C')")
-    if options is not None:
-        bad = sorted(set(letters) - set(options.upper()))
-        if bad:
-            raise ValueError(f"answer {answer!r} uses letter(s) {''.join(bad)} not among the "
-                             f"options {options}")
-    return frozenset(letters)
-
-
-def mcq_is_correct(question, answer):
-    """Whether ``answer`` (any form :func:`normalize_mcq` accepts) is right for ``question``."""
-    return normalize_mcq(answer, mcq_options[question]) == normalize_mcq(mcq_answers[question])
+# The items' options are the question's own data: autograder.student.jacobians_xor.MCQ_OPTIONS.
 
 
 # ---------------------------------------------------------------------------------------
 # q2: Jacobian shapes and values
 # ---------------------------------------------------------------------------------------
 
+def jacobian_io_shapes_for(n, d, k):
+    """(output shape, input shape) of each q2 item: its Jacobian's shape is their concatenation.
+
+    Inputs: n, rows of X; d, length of w and x_i, columns of X and W; k, rows of W.
+    Returns {item: (out_shape, in_shape)}: 1-3 (scalar f of w) ((1,), (d,)); 4 (X w)
+    ((n,), (d,)); 5 (w) and 6 (w**2) ((d,), (d,)); 7 (X W^T, an (n, k) function of the
+    (k, d) matrix W) ((n, k), (k, d)).
+    """
+    return {1: ((1,), (d,)), 2: ((1,), (d,)), 3: ((1,), (d,)), 4: ((n,), (d,)),
+            5: ((d,), (d,)), 6: ((d,), (d,)), 7: ((n, k), (k, d))}
+
+
 def jacobian_shapes_for(n, d, k):
     """Shapes of the seven Jacobians of q2, as ``output shape + input shape``.
 
-    Inputs:
-    - n: rows of X; d: length of w and x_i, columns of X and W; k: rows of W
-
-    Returns {item: shape}: 1-3 (scalar f of w) -> (1, d); 4 (Xw) -> (n, d); 5 (w) -> (d, d);
-    6 (w**2) -> (d, d); 7 (X W^T, an (n, k) function of the (k, d) matrix W) -> (n, k, k, d).
+    Returns {item: shape}: 1-3 -> (1, d); 4 -> (n, d); 5, 6 -> (d, d); 7 -> (n, k, k, d).
     """
-    return {1: (1, d), 2: (1, d), 3: (1, d), 4: (n, d), 5: (d, d), 6: (d, d), 7: (n, k, k, d)}
+    return {item: out + inp for item, (out, inp) in jacobian_io_shapes_for(n, d, k).items()}
 
 
 #: q2 shapes for the graded sizes n=5, d=3, k=4.
+jacobian_io_shapes = jacobian_io_shapes_for(5, 3, 4)
 jacobian_shapes = jacobian_shapes_for(5, 3, 4)
 
 
@@ -369,17 +331,6 @@ def xor_outputs(W1, b1, W2, b2):
     return xor_forward(W1, b1, W2, b2, XOR_INPUTS)[0]
 
 
-def xor_failures(W1, b1, W2, b2, tol=1e-6):
-    """XOR inputs where the network is wrong: |y_hat - XOR(x)| > tol (NaN counts as wrong).
-
-    Inputs: as :func:`xor_outputs`; tol, absolute tolerance.
-    Returns a list of input tuples such as [(1, 1)]; [] means the weights implement XOR.
-    """
-    y_hat = xor_outputs(W1, b1, W2, b2)
-    return [tuple(int(v) for v in x) for x, out, y in zip(XOR_INPUTS, y_hat, XOR_TARGETS)
-            if not abs(out - y) <= tol]
-
-
 def xor_mse_loss(W1, b1, W2, b2, X, y, activation="relu"):
     """Mean squared error L = (1/N) sum_s (y_hat_s - y_s)^2 of the q4 network.
 
@@ -529,94 +480,6 @@ def local_partials_at(x, y, z):
 #: intermediate nodes numbered in the order Python evaluates np.log(x) + np.exp(y) * z).
 computation_graph = {"x": [], "y": [], "z": [], "h1": ["x"], "h2": ["y"],
                      "h3": ["h2", "z"], "f": ["h1", "h3"]}
-GRAPH_INPUTS = ("x", "y", "z")
-GRAPH_INTERMEDIATE = ("h1", "h2", "h3")
-
-
-def normalize_graph(graph, name="computation_graph"):
-    """A graph answer as {node: frozenset of its inputs}, every node of the handout present.
-
-    Inputs: graph, a dict from node name (a string) to its inputs (a list, tuple or set of
-    names; a single name as a string is accepted too); names are compared without case or
-    surrounding spaces. The input nodes x, y, z may be left out or map to no inputs.
-    Returns {node: frozenset}. Raises ValueError, with a message for the student, for
-    anything else (``...``, unknown names, inputs not given as names).
-    """
-    if graph is Ellipsis:
-        raise ValueError(f"{name} is still `...`: replace it with your answer.")
-    if not isinstance(graph, dict):
-        raise ValueError(f"{name} should be a dict from each node's name to the list of its "
-                         "inputs.")
-    known = set(GRAPH_INPUTS) | set(GRAPH_INTERMEDIATE) | {"f"}
-    out = {}
-    for node, inputs in graph.items():
-        if not isinstance(node, str):
-            raise ValueError(f"the keys of {name} should be node names such as \"h1\".")
-        key = node.strip().lower()
-        if isinstance(inputs, str):
-            inputs = [inputs]
-        if type(inputs) not in (list, tuple, set, frozenset) or \
-                not all(isinstance(v, str) for v in inputs):
-            raise ValueError(f"{name}[{node!r}] should be a list of node names such as "
-                             "[\"x\"] (or [] for an input node).")
-        names = [v.strip().lower() for v in inputs]
-        for n in [key, *names]:
-            if n not in known:
-                raise ValueError(f"{name} uses the name {n!r}: use only the names "
-                                 f"{', '.join(sorted(known))}.")
-        if key in out:
-            raise ValueError(f"{name} lists node {key!r} twice.")
-        if len(set(names)) != len(names):
-            raise ValueError(f"{name}[{node!r}] lists the same input twice.")
-        out[key] = frozenset(names)
-    for n in GRAPH_INPUTS:
-        out.setdefault(n, frozenset())
-    return out
-
-
-def _relabel(graph, mapping):
-    return {mapping.get(k, k): frozenset(mapping.get(v, v) for v in ins)
-            for k, ins in graph.items()}
-
-
-def graph_problem(graph, name="computation_graph"):
-    """Why ``graph`` is not the computation graph of q5.1, or None if it is.
-
-    Any numbering of the intermediate nodes h1, h2, h3 is accepted (the graph is the same);
-    the later parts of q5 use the numbering the prompt fixes. Returns a phrase naming the
-    mistake without giving the graph. Raises ValueError as :func:`normalize_graph`.
-    """
-    import itertools
-    got = normalize_graph(graph, name)
-    want = normalize_graph(computation_graph)
-    for perm in itertools.permutations(GRAPH_INTERMEDIATE):
-        if _relabel(got, dict(zip(GRAPH_INTERMEDIATE, perm))) == want:
-            return None
-    reverse = {n: frozenset(m for m, ins in want.items() if n in ins) for n in want}
-    if {k: v for k, v in got.items() if v} == {k: v for k, v in reverse.items() if v}:
-        return (f"{name} looks reversed: it maps each node to the nodes it feeds (its "
-                "outputs), not to its inputs")
-    for n in GRAPH_INPUTS:
-        if got[n]:
-            return f"{name}[{n!r}] lists inputs, but {n} is an input of the graph"
-    missing = [n for n in (*GRAPH_INTERMEDIATE, "f") if not got.get(n)]
-    if missing:
-        return (f"node {missing[0]!r} has no inputs listed: every node other than x, y, z "
-                "should list its inputs")
-    for n in (*GRAPH_INTERMEDIATE, "f"):
-        if n in got[n]:
-            return f"node {n!r} lists itself as an input"
-    if any(len(got[n]) > 2 for n in got):
-        return ("a node has more than two inputs: each node should be one simple operation "
-                "(ln, exp, a product or a sum of two things)")
-    used = set().union(*got.values())
-    if "f" in used:
-        return "f is used as an input, but f is the output of the graph"
-    unused = [n for n in (*GRAPH_INPUTS, *GRAPH_INTERMEDIATE) if n not in used]
-    if unused:
-        return f"node {unused[0]!r} is not an input of any node, so it cannot reach f"
-    return (f"{name} is not the graph of ln x + exp(y) z with one simple operation per "
-            "node: check which node each operation takes its inputs from")
 
 
 #: q5 is evaluated at [x, y, z] = [1, 3, 2]:
@@ -627,88 +490,3 @@ graph_values = graph_forward_backward(*graph_point)
 #: q5.3 local partials at [1, 3, 2]: dh1/dx = 1, dh2/dy = e^3, dh3/dh2 = 2, dh3/dz = e^3,
 #: df/dh1 = df/dh3 = 1.
 local_partials = local_partials_at(*graph_point)
-
-
-# ---------------------------------------------------------------------------------------
-# Helpers for the notebook's hidden tests: plain data in, plain data (or ValueError) out
-# ---------------------------------------------------------------------------------------
-
-def jacobian_io_shapes_for(n, d, k):
-    """(output shape, input shape) of each q2 item: its Jacobian's shape is their concatenation.
-
-    Inputs: n, d, k as :func:`jacobian_shapes_for`.
-    Returns {item: (out_shape, in_shape)}, e.g. {1: ((1,), (d,)), ..., 7: ((n, k), (k, d))}.
-    """
-    return {1: ((1,), (d,)), 2: ((1,), (d,)), 3: ((1,), (d,)), 4: ((n,), (d,)),
-            5: ((d,), (d,)), 6: ((d,), (d,)), 7: ((n, k), (k, d))}
-
-
-def answer_for(answers, item):
-    """The entry for ``item`` of a dict answer keyed by item number (int, or the same as a str).
-
-    Inputs: answers, a dict; item, an int. Returns the entry, or ``...`` if there is none.
-    """
-    for key in (item, str(item)):
-        if key in answers:
-            return answers[key]
-    return Ellipsis
-
-
-def shape_answer(value, name):
-    """A shape answer as a tuple of ints.
-
-    Inputs: value, a tuple, list or 1-D integer array of whole numbers such as (2, 3) or [2, 3];
-    name, what to call it in messages.
-    Returns a tuple of python ints. Raises ValueError, with a message for the student, for
-    anything else (``...``, a string, a number, floats that are not whole, negative sizes).
-    """
-    if value is Ellipsis:
-        raise ValueError(f"{name} is still `...`: replace it with your answer.")
-    if isinstance(value, np.ndarray):
-        value = value.tolist() if value.ndim == 1 else None
-    if type(value) not in (tuple, list):
-        raise ValueError(f"{name} should be a shape: a tuple of whole numbers such as (2, 3).")
-    out = []
-    for s in value:
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, float, np.integer,
-                                                                 np.floating)):
-            raise ValueError(f"{name} should be a shape: a tuple of whole numbers such as "
-                             "(2, 3).")
-        if not np.isfinite(s) or s != int(s) or s < 1:
-            raise ValueError(f"{name} should hold positive whole numbers.")
-        out.append(int(s))
-    return tuple(out)
-
-
-def jacobian_shape_problem(got, out_shape, in_shape):
-    """Why ``got`` is not the shape of the Jacobian of a map in_shape -> out_shape, or None.
-
-    Inputs: got, out_shape, in_shape: tuples of ints.
-    Returns None if got == out_shape + in_shape, else a phrase to follow the answer's name
-    ("looks transposed: ..."). The phrase names the mistake, never the right shape.
-    """
-    got, out_shape, in_shape = tuple(got), tuple(out_shape), tuple(in_shape)
-    want = out_shape + in_shape
-    if got == want:
-        return None
-    rule = "a Jacobian's shape is the output's shape followed by the input's"
-    if got == in_shape + out_shape:
-        return ("looks transposed: it is the input's shape followed by the output's, but "
-                + rule)
-    if got == out_shape == in_shape:
-        return f"is the shape of the input (and of the output), not of the Jacobian: {rule}"
-    if got == in_shape and int(np.prod(out_shape)) == 1:
-        return ("has no axis for the output: a scalar output counts as a vector of length 1, "
-                f"and {rule}")
-    if got == out_shape:
-        return f"is the shape of the output, not of the Jacobian: {rule}"
-    if got == in_shape:
-        return f"is the shape of the input, not of the Jacobian: {rule}"
-    squeeze = tuple(s for s in got if s != 1)
-    if len(got) > len(want) and squeeze == tuple(s for s in want if s != 1):
-        return ("has extra axes of length 1: count a d x 1 column vector as a vector of "
-                f"length d, and {rule}")
-    if int(np.prod(got)) == int(np.prod(want)) and len(got) < len(want):
-        return ("has the right number of entries but too few axes: keep every axis of the "
-                f"output and every axis of the input ({rule})")
-    return f"is not the right shape: {rule}"

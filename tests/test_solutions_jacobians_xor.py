@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import pytest
 
+from autograder.student.checks import normalize_letters
+from autograder.student.jacobians_xor import MCQ_OPTIONS
 from solutions import jacobians_xor as sol
 from solutions.gradcheck import (assert_close_to_numerical, numerical_gradient,
                                  numerical_jacobian, rel_error)
@@ -43,40 +45,17 @@ def _item_call(item, seed):
 
 
 def test_mcq_answers_cover_the_multiple_choice_items_in_canonical_form():
-    """Are exactly items 1, 2, 3, 4, 9, 10 answered, each with sorted valid option letters?"""
-    assert sorted(sol.mcq_answers) == [1, 2, 3, 4, 9, 10]
+    """Are exactly the items with options answered, each with sorted valid option letters?"""
+    assert sorted(sol.mcq_answers) == sorted(MCQ_OPTIONS) == [1, 2, 3, 4, 9, 10]
     for q, ans in sol.mcq_answers.items():
-        assert ans == "".join(sorted(ans)) and set(ans) <= set(sol.mcq_options[q]), (q, ans)
-        assert sol.mcq_is_correct(q, ans)
+        assert ans == "".join(sorted(ans)) and set(ans) <= set(MCQ_OPTIONS[q]), (q, ans)
 
 
 def test_mcq_answers_agree_with_the_checked_handout_answers():
     """Do the reference answers equal the handout's (all six were checked and are right)?"""
     handout = {1: "A", 2: "B", 3: "A", 4: "D", 9: "A", 10: "A"}
-    assert {q: sol.normalize_mcq(a) for q, a in sol.mcq_answers.items()} == \
+    assert {q: normalize_letters(a, "answer") for q, a in sol.mcq_answers.items()} == \
         {q: frozenset(a) for q, a in handout.items()}
-
-
-@pytest.mark.parametrize("raw", ["A, C", "ac", ["A", "C"], ("c", "a"), "A;C", " a c ",
-                                 frozenset("AC"), {"a", "C"}, "CA"])
-def test_normalize_mcq_accepts_equivalent_spellings(raw):
-    """Does every reasonable spelling of 'A and C' normalise to frozenset({'A', 'C'})?"""
-    assert sol.normalize_mcq(raw) == frozenset({"A", "C"})
-
-
-def test_normalize_mcq_single_letter_and_rejections():
-    """Is 'A' -> {'A'}, and are blanks, non-strings and foreign letters rejected?"""
-    assert sol.normalize_mcq("A") == frozenset("A")
-    assert sol.normalize_mcq("b", options="AB") == frozenset("B")
-    for bad in (None, ..., 1, [1]):
-        with pytest.raises(TypeError):
-            sol.normalize_mcq(bad)
-    for bad in ("", " , ", "B (False)", "A1"):
-        with pytest.raises(ValueError):
-            sol.normalize_mcq(bad)
-    with pytest.raises(ValueError):
-        sol.normalize_mcq("C", options=sol.mcq_options[2])
-    assert not sol.mcq_is_correct(1, "A, B")
 
 
 # ------------------------------------------------------------------------------ q2
@@ -247,7 +226,6 @@ def test_reference_xor_weights_compute_xor():
     assert sol.W1.shape == (2, 2) and sol.b1.shape == (2,) and sol.W2.shape == (1, 2)
     assert np.ndim(sol.b2) == 0
     np.testing.assert_array_equal(sol.xor_outputs(sol.W1, sol.b1, sol.W2, sol.b2), [0, 1, 1, 0])
-    assert sol.xor_failures(sol.W1, sol.b1, sol.W2, sol.b2) == []
 
 
 def test_xor_outputs_accept_equivalent_parameter_forms():
@@ -259,18 +237,8 @@ def test_xor_outputs_accept_equivalent_parameter_forms():
     ]
     for params in forms:
         np.testing.assert_array_equal(sol.xor_outputs(*params), [0, 1, 1, 0])
-        assert sol.xor_failures(*params) == []
     with pytest.raises(ValueError):
         sol.xor_outputs(sol.W1, sol.b1, [1, -2, 3], 0)
-
-
-def test_xor_failures_catch_broken_weights():
-    """With b1 = 0 (h1 = h2) or W2 sign-flipped, are exactly the wrong inputs reported?"""
-    assert sol.xor_failures(sol.W1, [0, 0], sol.W2, sol.b2) == [(0, 1), (1, 0), (1, 1)]
-    assert sol.xor_failures(sol.W1, sol.b1, [-1, 2], sol.b2) == [(0, 1), (1, 0)]
-    assert sol.xor_failures(sol.W1, sol.b1, sol.W2, 1e-3) == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    assert sol.xor_failures(sol.W1, sol.b1, sol.W2, 1e-3, tol=1e-2) == []
-    assert sol.xor_failures(sol.W1, sol.b1, sol.W2, np.nan) == [(0, 0), (0, 1), (1, 0), (1, 1)]
 
 
 def _loss_of(name, params, X, y):
@@ -390,47 +358,6 @@ def test_computation_graph_computes_f_one_operation_per_node():
     assert _graph_eval(g, x, y, z)["f"] == pytest.approx(np.log(x) + np.exp(y) * z, rel=1e-14)
 
 
-def test_graph_problem_accepts_the_graph_in_any_form_and_numbering():
-    """Is the handout's graph accepted without input nodes, as tuples/sets/strings, and with
-    h1, h2, h3 numbered in another order?"""
-    assert sol.graph_problem(sol.computation_graph) is None
-    assert sol.graph_problem({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["h1", "h3"]}) \
-        is None
-    assert sol.graph_problem({"H1": "x", "h2": ("y",), "h3": {"z", "h2"}, "f": ["h3", " h1"],
-                              "z": ()}) is None
-    assert sol.graph_problem({"h1": ["y"], "h2": ["h1", "z"], "h3": ["x"], "f": ["h3", "h2"]}) \
-        is None
-
-
-@pytest.mark.parametrize("graph, phrase", [
-    ({"x": ["h1"], "y": ["h2"], "z": ["h3"], "h1": ["f"], "h2": ["h3"], "h3": ["f"], "f": []},
-     "looks reversed"),
-    ({"h1": ["x"], "h2": ["y"], "h3": ["y", "z"], "f": ["h1", "h3"]}, "'h2' is not an input"),
-    ({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["x", "h3"]}, "'h1' is not an input"),
-    ({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["h1", "h2", "h3"]},
-     "more than two inputs"),
-    ({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"]}, "'f' has no inputs"),
-    ({"x": ["x"], "h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["h1", "h3"]},
-     "x is an input of the graph"),
-    ({"h1": ["x"], "h2": ["y"], "h3": ["h2", "z"], "f": ["h1", "z"]}, "'h3' is not an input"),
-])
-def test_graph_problem_names_each_wrong_graph(graph, phrase):
-    """Is each plausible wrong graph rejected with a message naming its mistake (and not
-    giving the graph)?"""
-    problem = sol.graph_problem(graph)
-    assert problem is not None and phrase in problem, problem
-    assert "['h2', 'z']" not in problem and "h2 z" not in problem
-
-
-def test_graph_problem_rejects_non_graphs():
-    """Do `...`, a list, unknown names and non-string inputs raise ValueError with a reason?"""
-    for bad, phrase in [(..., "still `...`"), ([["x"]], "should be a dict"),
-                        ({"h1": ["q"]}, "uses the name 'q'"), ({"h1": [1]}, "list of node names"),
-                        ({"h1": ["x", "x"]}, "same input twice")]:
-        with pytest.raises(ValueError, match=phrase.replace("`", ".").replace("(", ".")):
-            sol.graph_problem(bad)
-
-
 def test_local_partials_at_1_3_2_match_central_differences_of_each_node():
     """Is each q5.3 local partial the central difference of its node's operation, and equal
     to the closed forms 1/x, e^y, z, e^y, 1, 1 at [1, 3, 2]?"""
@@ -489,8 +416,7 @@ def test_handout_4_3_zero_init_is_not_stuck_at_0_but_at_the_mean():
     y_hat = sol.xor_outputs(p["W1"], p["b1"], p["W2"], p["b2"])
     np.testing.assert_allclose(y_hat, 0.5, atol=1e-12)  # constant, and not 0
     assert losses[0] == pytest.approx(0.5) and losses[-1] == pytest.approx(0.25, rel=1e-9)
-    assert sol.xor_failures(p["W1"], p["b1"], p["W2"], p["b2"], tol=0.4) == \
-        [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert np.all(np.abs(y_hat - sol.XOR_TARGETS) > 0.4)  # wrong on every input
 
 
 def test_handout_4_4_claim_fails_for_a_non_monotone_activation():

@@ -66,6 +66,20 @@ def notebook_questions(path):
     return questions
 
 
+def full_marks(name: str) -> dict[str, float]:
+    """Full marks of each auto-graded question of an assignment, read from its master
+    notebook: the one source of every question's points (optional and extra-credit
+    questions included, at their own points)."""
+    marks = {}
+    for question, config in notebook_questions(notebook_path(name)).items():
+        if config["manual"]:
+            continue
+        if config["points"] is None:
+            raise ValueError(f"{name}: question {question!r} gives no points in its config")
+        marks[question] = config["points"]
+    return marks
+
+
 def load_coverage(path):
     """coverage.yaml as a dict {"handouts": [...], "items": [...]}, with its schema checked."""
     with open(path) as f:

@@ -27,9 +27,10 @@ import nbformat
 import yaml
 
 from autograder.instructor import grade_all
+from autograder.instructor.coverage import full_marks
 from autograder.instructor.grade_all import gradescope_run, question_scores
-
 from autograder.instructor.paths import FIXTURES, ROOT, otter_command
+
 DEFAULT_MAX_SECONDS = 180  # a fixture's grading must end within this, unless it says otherwise
 
 
@@ -180,7 +181,7 @@ def grade_fixtures(name, paths, names=None, jobs=None):
     """Build and grade fixtures of an assignment in parallel; return one row per fixture.
 
     A row: {"name", "total", "possible", "scores", "problems", "as_expected", "results"}.
-    Full marks per question come from grading the solution notebook itself.
+    Full marks per question come from the master notebook (:func:`coverage.full_marks`).
     """
     catalogue = load_catalogue(name)
     names = list(catalogue) if names is None else list(names)
@@ -223,7 +224,7 @@ def grade_fixtures(name, paths, names=None, jobs=None):
     finally:  # the unpacked zips and submissions: nothing is left in the temporary folder
         import shutil
         shutil.rmtree(work, ignore_errors=True)
-    full = question_scores(graded["solution"][0])
+    full = full_marks(name)
     needles = leak_needles(paths["zip"]) + reference_value_needles(name)
     rows = []
     for fixture in names:
@@ -338,7 +339,7 @@ def grade_samples(name, paths):
     records = grade_all.grade_folder(name, samples, build.DIST / name / "graded-samples",
                                      regrade=True, zip_path=paths["zip"], quiet=True)
     by_name = {Path(r["file"]).stem: r for r in records}
-    full = question_scores(by_name["solution"]["results"])
+    full = full_marks(name)
     rows = []
     for fixture in names:
         results = by_name[fixture]["results"] or {"tests": []}

@@ -1,4 +1,4 @@
-"""Grading time, measured side by side: ``python -m autograder.instructor.bench [ASSIGNMENT...] [--repeat N]``.
+"""Grading time, measured side by side: ``backprop bench [NAME...] [--repeat N] [--batch N]``.
 
 For each assignment's solution notebook it times, in one run and on the same machine:
 
@@ -10,8 +10,8 @@ For each assignment's solution notebook it times, in one run and on the same mac
   the student's kernel, as otter does by default).
 
 It prints the median of ``--repeat`` runs of each and the ratios to the floor, then the
-throughput of :mod:`autograder.instructor.grade_all` on ``--batch`` submissions (copies of the sample
-submissions) with one job and with one job per core. Builds what dist/ lacks first.
+throughput of :mod:`autograder.instructor.grade_all` on ``--batch`` submissions (copies of
+the sample submissions) with one job and with one job per core. Builds what dist/ lacks first.
 """
 
 import argparse
@@ -27,7 +27,6 @@ import zipfile
 from pathlib import Path
 
 from autograder.instructor import build, fixtures, grade_all
-
 
 # The floor, as a program of its own: a fresh process starts a kernel and runs the cells.
 FLOOR = r'''
@@ -110,13 +109,18 @@ OURS_LABEL = "this project's grading (Gradescope path)"
 STOCK_LABEL = "stock otter run (tests in the kernel)"
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignments", nargs="*", help="default: every assignment")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=10,
-                        help="submissions for the batch run (0: none)")
-    args = parser.parse_args(argv)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``backprop bench``."""
+    parser.add_argument("assignments", nargs="*", metavar="NAME",
+                        help="assignments to time; default: all")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N",
+                        help="runs of each measurement; the median is shown (default: 3)")
+    parser.add_argument("--batch", type=int, default=10, metavar="N",
+                        help="submissions for the batch run (0: none; default: 10)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Time grading as ``args`` asks and print the table; return the exit status."""
     names = args.assignments or build.assignment_names()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
@@ -138,6 +142,12 @@ def main(argv=None):
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 def batch_throughput(name, paths, work, count):

@@ -1,6 +1,6 @@
 """Build every assignment with ``otter assign`` and grade the sample submissions.
 
-Usage: ``python -m autograder.instructor.build [ASSIGNMENT ...] [--no-samples]``
+Usage: ``backprop build [ASSIGNMENT ...] [--no-samples]``
 
 For each folder ``assignments/<name>/`` holding ``<name>.ipynb`` this
 
@@ -13,6 +13,10 @@ For each folder ``assignments/<name>/`` holding ``<name>.ipynb`` this
 3. builds the sample submissions of ``tests/fixtures/<name>.yaml`` into
    ``dist/<name>/samples/`` and grades them with :mod:`autograder.instructor.grade_all` (the zip's
    Gradescope entry point) into ``dist/<name>/graded-samples/``, printing a score table.
+
+Every zip installs exactly the pins of ``requirements-grading.lock`` (see
+:mod:`autograder.instructor.lock`): otter's ``overwrite_requirements`` keeps otter from adding
+an unpinned line of its own.
 
 Any failure prints why and exits non-zero.
 """
@@ -29,11 +33,14 @@ from pathlib import Path
 
 import yaml
 
+from autograder.instructor.lock import GRADING_PYTHON, zip_requirements
 from autograder.instructor.paths import ASSIGNMENTS, DIST, ROOT, otter_command
 
 # What every assignment shares; the master notebook's own config overrides it.
 SHARED_ASSIGN_CONFIG = {
-    "requirements": "requirements.txt",
+    "requirements": "requirements.txt",   # written by stage(): the lock's pins
+    "overwrite_requirements": True,       # ... and nothing else (no otter-grader line)
+    "python_version": GRADING_PYTHON,     # the Python the lock was resolved for
     "files": ["autograder"],              # students need the checks for grader.check
     # the reference goes in the zip only, and a pyproject.toml that installs autograder/
     # (never solutions/) into the grading image, so that otter can load the plugin
@@ -50,11 +57,6 @@ SHARED_ASSIGN_CONFIG = {
                         "to Gradescope.",
     },
 }
-
-# Pinned packages the grading image installs (otter adds otter-grader itself).
-ZIP_REQUIREMENTS = ["numpy==2.4.6", "matplotlib==3.11.2", "PyYAML==6.0.3",
-                    "backprop-grading @ file:///autograder/source/files"]
-
 
 class BuildError(RuntimeError):
     """A build step failed; the message says which and why."""
@@ -86,7 +88,7 @@ def stage(name):
     config = {**SHARED_ASSIGN_CONFIG, "generate": generate}
     with open(stage_dir / "assign_config.yaml", "w") as f:
         yaml.safe_dump(config, f, sort_keys=False)
-    (stage_dir / "requirements.txt").write_text("\n".join(ZIP_REQUIREMENTS) + "\n")
+    (stage_dir / "requirements.txt").write_text("\n".join(zip_requirements()) + "\n")
     return stage_dir / f"{name}.ipynb"
 
 
@@ -185,6 +187,11 @@ def use_our_entry_point(zip_path):
             zf.writestr(info, entry if info.filename == "run_otter.py" else data)
 
 
+def shown(path: Path) -> Path:
+    """``path`` relative to the checkout when it is inside it (dist/ may be elsewhere)."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def built_paths(name):
     """The student notebook, the autograder zip and the solution notebook of a built assignment."""
     zips = sorted(glob.glob(str(DIST / name / "autograder" / f"{name}-autograder_*.zip")))
@@ -195,11 +202,16 @@ def built_paths(name):
     }
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignments", nargs="*", help="default: every assignment")
-    parser.add_argument("--no-samples", action="store_true", help="build only")
-    args = parser.parse_args(argv)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``backprop build``."""
+    parser.add_argument("assignments", nargs="*", metavar="NAME",
+                        help="assignments to build (folders of assignments/); default: all")
+    parser.add_argument("--no-samples", action="store_true",
+                        help="build only: do not grade the sample submissions")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the assignments ``args`` names and grade their samples; return the exit status."""
     names = args.assignments or assignment_names()
     unknown = sorted(set(names) - set(assignment_names()))
     if unknown:
@@ -216,20 +228,26 @@ def main(argv=None):
         except BuildError as e:
             print(e, file=sys.stderr)
             return 1
-        print(f"   student notebook: {paths['student'].relative_to(ROOT)}")
-        print(f"   autograder zip:   {paths['zip'].relative_to(ROOT)}")
+        print(f"   student notebook: {shown(paths['student'])}")
+        print(f"   autograder zip:   {shown(paths['zip'])}")
         if args.no_samples:
             continue
         print(f"== {name}: grading the sample submissions with the zip", flush=True)
         rows = fixtures.grade_samples(name, paths)
         print(fixtures.score_table(rows))
-        graded = (DIST / name / "graded-samples").relative_to(ROOT)
+        graded = shown(DIST / name / "graded-samples")
         print(f"   grades: {graded}/grades.csv   report: {graded}/report.html")
         failed |= any(not r["as_expected"] for r in rows)
     if failed:
         print("error: a sample submission did not get its expected score", file=sys.stderr)
         return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

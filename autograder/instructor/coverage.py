@@ -21,12 +21,12 @@ between ``<!-- coverage:<name>:start -->`` and ``<!-- coverage:<name>:end -->``;
 
 import argparse
 import sys
-from pathlib import Path
 
 import nbformat
 import yaml
 
-from autograder.instructor.paths import ASSIGNMENTS, README, ROOT
+from autograder.instructor.paths import ASSIGNMENTS, README
+
 SECTION = "## Coverage of the handouts"
 CREDITS = ("required", "optional", "extra")
 CREDIT_LABEL = {"required": "required", "optional": "optional", "extra": "extra credit"}

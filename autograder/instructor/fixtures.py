@@ -94,7 +94,8 @@ def build_submission(spec, paths, dest):
 
 def otter_run(zip_path, submission, out_dir, timeout=600):
     """Grade one submission with ``otter run``; return (results.json as a dict, stdout)."""
-    cmd = [*otter_command(), "run", "-a", str(zip_path), "-o", str(out_dir), "--no-logo", str(submission)]
+    cmd = [*otter_command(), "run", "-a", str(zip_path), "-o", str(out_dir), "--no-logo",
+           str(submission)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     results = Path(out_dir) / "results.json"
     if not results.exists():
@@ -274,49 +275,64 @@ def attack_ipc_key(mark):
     return zlib.crc32(mark.encode()) & 0x7FFFFFFF
 
 
-def attack_leftovers(mark, wait=2.0):
+def attack_leftovers(mark: str, wait: float = 2.0) -> list[str]:
     """What an attack fixture left behind: live processes carrying its marker, and files
     named with it in any folder every uid may write in, and System V IPC objects keyed with
     it (:func:`attack_ipc_key`). All are removed, and reported."""
-    import shutil
+    return (_leftover_processes(mark, wait) + _leftover_ipc(attack_ipc_key(mark))
+            + _leftover_files(mark))
+
+
+def _leftover_processes(mark, wait):
+    """Processes carrying ``mark`` still alive ``wait`` seconds on: killed, and reported."""
     import signal
     import time
-    problems = []
     end = time.monotonic() + wait
     survivors = marked_tasks(mark)
     while survivors and time.monotonic() < end:
         time.sleep(0.1)
         survivors = marked_tasks(mark)
-    if survivors:
-        problems.append(f"{len(survivors)} process(es) outlived the grading")
-        for _ in range(50):
-            for pid in marked_tasks(mark):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-    from autograder.runtime.containment import shared_writable_dirs
-    key = attack_ipc_key(mark)
-    for kind in ("shm", "msg", "sem"):  # System V objects keyed with the marker
+    if not survivors:
+        return []
+    for _ in range(50):  # a fork bomb may still be forking: kill until none is left
+        for pid in marked_tasks(mark):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    return [f"{len(survivors)} process(es) outlived the grading"]
+
+
+def _leftover_ipc(key):
+    """System V shared memory, queues and semaphores keyed ``key``: removed, and reported."""
+    problems = []
+    for kind, flag in (("shm", "-m"), ("msg", "-q"), ("sem", "-s")):
         try:
             lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
         except OSError:
             continue
-        for line in lines:
-            if line.split() and int(line.split()[0]) == key:
-                problems.append(f"left behind: System V {kind} {line.split()[1]}")
-                flag = {"shm": "-m", "msg": "-q", "sem": "-s"}[kind]
-                subprocess.run(["ipcrm", flag, line.split()[1]], capture_output=True)
+        for fields in (line.split() for line in lines):
+            if fields and int(fields[0]) == key:
+                problems.append(f"left behind: System V {kind} {fields[1]}")
+                subprocess.run(["ipcrm", flag, fields[1]], capture_output=True)
+    return problems
+
+
+def _leftover_files(mark):
+    """Files named with ``mark`` in folders every uid may write in: removed, and reported."""
+    import shutil
+
+    from autograder.runtime.containment import shared_writable_dirs
+    problems = []
     for top in shared_writable_dirs():  # /tmp, /var/tmp, /dev/shm, /run/lock...
         for root, dirs, files in os.walk(top):
-            for entry in dirs + files:
-                if mark in entry:
-                    path = os.path.join(root, entry)
-                    problems.append(f"left behind: {path}")
-                    if os.path.isdir(path) and not os.path.islink(path):
-                        shutil.rmtree(path, ignore_errors=True)
-                    else:
-                        os.unlink(path)
+            for entry in (e for e in dirs + files if mark in e):
+                path = os.path.join(root, entry)
+                problems.append(f"left behind: {path}")
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
     return problems
 
 

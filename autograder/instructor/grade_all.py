@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m autograder.instructor.grade_all ASSIGNMENT SUBMISSIONS [-o OUT] [--jobs N] [--regrade]
+    backprop grade NAME FOLDER [-o OUT] [--jobs N] [--regrade]
 
 Every file in SUBMISSIONS (a notebook, or the zip a notebook's last cell exports) is
 graded by the assignment's zip through its Gradescope entry point (``run_otter.py``) in a
@@ -182,21 +182,35 @@ def grade_folder(assignment, submissions, out_dir=None, jobs=None, regrade=False
     return records
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignment")
-    parser.add_argument("submissions", help="folder of notebooks and/or exported zips")
-    parser.add_argument("-o", "--out", help="default: dist/<assignment>/graded")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count(),
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``backprop grade``."""
+    parser.add_argument("assignment", metavar="NAME",
+                        help="the assignment (built by `backprop build`)")
+    parser.add_argument("submissions", metavar="FOLDER",
+                        help="folder of submissions: notebooks and/or the zips they export")
+    parser.add_argument("-o", "--out", metavar="OUT",
+                        help="where results, grades.csv and report.html go "
+                             "(default: dist/NAME/graded)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), metavar="N",
                         help="submissions graded at once (default: the number of cores)")
-    parser.add_argument("--regrade", action="store_true", help="grade everything again")
-    args = parser.parse_args(argv)
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade everything again, not only new or changed submissions")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade the folder ``args`` names; return the exit status."""
     records = grade_folder(args.assignment, args.submissions, args.out, args.jobs, args.regrade)
     out = Path(args.out or build.DIST / args.assignment / "graded")
     bad = [r for r in records if r["status"] != "graded"]
     print(f"{len(records)} submissions, {len(bad)} could not be graded: {out / 'grades.csv'}, "
           f"{out / 'report.html'}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

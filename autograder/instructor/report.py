@@ -100,7 +100,7 @@ def write_report(records: list[dict[str, Any]], path: Path, title: str) -> Path:
         fig, axes = plt.subplots(len(with_mistakes), 1,
                                  figsize=(9, 1.6 * len(with_mistakes) + 0.8), squeeze=False)
         fig.subplots_adjust(hspace=1.0)
-        for ax, (q, s) in zip(axes[:, 0], with_mistakes):
+        for ax, (q, s) in zip(axes[:, 0], with_mistakes, strict=True):
             top = s["mistakes"].most_common(3)[::-1]
             ax.barh(range(len(top)), [c for _, c in top], color="#aa3377")
             # student text: drawn as it is, never parsed as mathtext ("$\\sqrt[{$" crashes it)

@@ -19,8 +19,8 @@ from otter.test_files import GradingResults
 from otter.test_files.abstract_test import TestCaseResult
 from otter.test_files.exception_test import ExceptionTestFile
 
-from autograder.student.checks import AnswerError
 from autograder.runtime.sandbox import RemoteEnvironment, Sandbox, StudentError
+from autograder.student.checks import AnswerError
 
 PASSED = "✅ Test case passed"
 FAILED = "❌ Test case failed"

@@ -17,7 +17,15 @@ import re
 import numpy as np
 
 from solutions.activations import (  # noqa: F401  (q3 asks for these by name)
-    _float_array, _result, relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime)
+    _float_array,
+    _result,
+    relu,
+    relu_prime,
+    sigmoid,
+    sigmoid_prime,
+    tanh,
+    tanh_prime,
+)
 
 # ---------------------------------------------------------------------------------------
 # q1: multiple choice (items 5-8 are written answers and are not auto-graded here)
@@ -376,7 +384,8 @@ def xor_failures(W1, b1, W2, b2, tol=1e-6):
     Returns a list of input tuples such as [(1, 1)]; [] means the weights implement XOR.
     """
     y_hat = xor_outputs(W1, b1, W2, b2)
-    return [tuple(int(v) for v in x) for x, out, y in zip(XOR_INPUTS, y_hat, XOR_TARGETS)
+    return [tuple(int(v) for v in x)
+            for x, out, y in zip(XOR_INPUTS, y_hat, XOR_TARGETS, strict=True)
             if not abs(out - y) <= tol]
 
 
@@ -590,7 +599,7 @@ def graph_problem(graph, name="computation_graph"):
     got = normalize_graph(graph, name)
     want = normalize_graph(computation_graph)
     for perm in itertools.permutations(GRAPH_INTERMEDIATE):
-        if _relabel(got, dict(zip(GRAPH_INTERMEDIATE, perm))) == want:
+        if _relabel(got, dict(zip(GRAPH_INTERMEDIATE, perm, strict=True))) == want:
             return None
     reverse = {n: frozenset(m for m, ins in want.items() if n in ins) for n in want}
     if {k: v for k, v in got.items() if v} == {k: v for k, v in reverse.items() if v}:

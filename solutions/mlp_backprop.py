@@ -356,7 +356,8 @@ def gradient_table(x, W1, b1, W2, b2, dl_dyhat, dyhat_dz3, dz2_dz1, f="relu"):
     """
     del b2  # not needed: dl/dW does not depend on it once the Jacobians are given
     x = np.asarray(x, dtype=np.float64)
-    dl_dz3 = np.asarray(dl_dyhat, dtype=np.float64).reshape(1, -1) @ np.asarray(dyhat_dz3, dtype=np.float64)
+    dl_dz3 = (np.asarray(dl_dyhat, dtype=np.float64).reshape(1, -1)
+              @ np.asarray(dyhat_dz3, dtype=np.float64))
     dl_dz1 = dl_dz3 @ np.asarray(W2, dtype=np.float64) @ np.asarray(dz2_dz1, dtype=np.float64)
     z2 = activation(np.asarray(W1, dtype=np.float64) @ x + np.asarray(b1, dtype=np.float64), f)
     return {"W1": x[:, None] @ dl_dz1, "b1": dl_dz1, "W2": z2[:, None] @ dl_dz3, "b2": dl_dz3}
@@ -394,9 +395,11 @@ def gradient_table_mistakes(x, W1, b1, W2, b2, dl_dyhat, dyhat_dz3, dz2_dz1):
         out[row]["the factor dz2/dz1 is missing"] = chain(up @ J3 @ W2)
         out[row]["the factor dy_hat/dz3 is missing"] = chain(up @ W2 @ J1)
         if J3.shape[0] == W2.shape[1]:  # h == k: the handout's W1 row as printed multiplies
-            out[row]["it has dy_hat/dz2 (= dy_hat/dz3 W2) where dy_hat/dz3 belongs"] =                 chain(up @ (J3 @ W2) @ W2 @ J1)
+            out[row]["it has dy_hat/dz2 (= dy_hat/dz3 W2) where dy_hat/dz3 belongs"] = \
+                chain(up @ (J3 @ W2) @ W2 @ J1)
     out["W2"]["it uses z1 = W1 x + b1 where z2 = f(z1) belongs"] = z1[:, None] @ (up @ J3)
-    out["W2"]["it uses x where z2 = f(W1 x + b1) belongs"] =         (x[:, None] @ (up @ J3)) if x.shape == z1.shape else None
+    out["W2"]["it uses x where z2 = f(W1 x + b1) belongs"] = \
+        (x[:, None] @ (up @ J3)) if x.shape == z1.shape else None
     out["W2"]["the factor dy_hat/dz3 is missing"] = activation(z1, "relu")[:, None] @ up
     out["b2"]["the factor dy_hat/dz3 is missing"] = up
     return {row: {k: v for k, v in m.items() if v is not None} for row, m in out.items()}
@@ -618,9 +621,11 @@ def forward_mistakes(X, params, f, g):
     out = {"b1 is missing from z1 = X W1^T + b1": net(X @ W1.T),
            "b2 is missing from z3 = z2 W2^T + b2": net(X @ W1.T + b1, use_b2=False)}
     if f != "identity":
-        out["the activation f is not applied: z2 should be f(z1)"] = net(X @ W1.T + b1, f_="identity")
+        out["the activation f is not applied: z2 should be f(z1)"] = \
+            net(X @ W1.T + b1, f_="identity")
     if g != "identity":
-        out["the activation g is not applied: y_hat should be g(z3)"] = net(X @ W1.T + b1, g_="identity")
+        out["the activation g is not applied: y_hat should be g(z3)"] = \
+            net(X @ W1.T + b1, g_="identity")
     if f != g:
         out["f and g are swapped"] = net(X @ W1.T + b1, f_=g, g_=f)
     if W1.shape[0] == W1.shape[1]:
@@ -655,7 +660,8 @@ def backward_mistakes(dJ_dyhat, cache, params, f, g):
         out["the derivative of g is missing: dJ/dz3 is dJ/dy_hat times g'(z3)"] = chain(dg=1.0)
     if f != "identity":
         out["the derivative of f is missing: dJ/dz1 is dJ/dz2 times f'(z1)"] = chain(df=1.0)
-        out["dW2 uses z1, the hidden layer before f, where z2 = f(z1) belongs"] = chain(dW2_input=z1)
+        out["dW2 uses z1, the hidden layer before f, where z2 = f(z1) belongs"] = \
+            chain(dW2_input=z1)
     if f == "sigmoid":
         out["f' is evaluated at z2 = f(z1) instead of at z1"] = chain(df=activation_prime(z2, f))
         out["it uses z1 (1 - z1) for f'(z1): the sigmoid's derivative is s (1 - s) with "
@@ -665,7 +671,8 @@ def backward_mistakes(dJ_dyhat, cache, params, f, g):
             chain(df=activation(z1, f) if f == "sigmoid" else fp,
                   dg=activation(z3, g) if g == "sigmoid" else gp)
     if g == "sigmoid":
-        out["g' is evaluated at y_hat = g(z3) instead of at z3"] = chain(dg=activation_prime(y_hat, g))
+        out["g' is evaluated at y_hat = g(z3) instead of at z3"] = \
+            chain(dg=activation_prime(y_hat, g))
         out["it uses z3 (1 - z3) for g'(z3): the sigmoid's derivative is s (1 - s) with "
             "s = sigmoid(z3)"] = chain(dg=z3 * (1 - z3))
     return out

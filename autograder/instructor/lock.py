@@ -75,7 +75,8 @@ def zip_requirements(lock: Path = GRADING_LOCK) -> list[str]:
     """The lines of a zip's requirements.txt: every pin of the lock, then this project."""
     if not Path(lock).exists():
         raise FileNotFoundError(f"{lock} is missing: run `backprop lock`")
-    read_pins(lock)  # refuse anything but exact pins
+    if canonical(OWN_PACKAGE.split(" @ ")[0]) in read_pins(lock):  # exact pins only, too
+        raise ValueError(f"{lock} pins this project itself: regenerate it (`backprop lock`)")
     lines = [line.strip() for line in Path(lock).read_text().splitlines()
              if line.strip() and not line.lstrip().startswith("#")]
     return [*lines, OWN_PACKAGE]
@@ -102,7 +103,10 @@ def generate(requirements: Path = REQUIREMENTS, python: str | None = None) -> st
     python = python or python_executable()
     with tempfile.TemporaryDirectory(prefix="backprop-lock-") as tmp:
         venv = Path(tmp) / "venv"
-        subprocess.run([python, "-m", "venv", str(venv)], check=True)
+        # run in the empty folder: `python -m pip` looks in the current directory too, and
+        # would list this checkout's own egg-info as installed
+        run = dict(check=True, cwd=tmp)
+        subprocess.run([python, "-m", "venv", str(venv)], **run)
         pip = [str(venv / "bin" / "python"), "-m", "pip"]
         # every pin of requirements.txt constrains the resolution: a package both files
         # name (jupyter_client, ipykernel, ...) gets one version, the development one
@@ -110,9 +114,8 @@ def generate(requirements: Path = REQUIREMENTS, python: str | None = None) -> st
         constraints.write_text("".join(f"{name}=={version}\n"
                                        for name, version in read_pins(requirements).items()))
         subprocess.run([*pip, "install", "-q", "-c", str(constraints),
-                        *top_level_requirements(requirements)], check=True)
-        frozen = subprocess.run([*pip, "freeze"], check=True, capture_output=True,
-                                text=True).stdout
+                        *top_level_requirements(requirements)], **run)
+        frozen = subprocess.run([*pip, "freeze"], capture_output=True, text=True, **run).stdout
     lines = sorted((line for line in frozen.splitlines() if "==" in line),
                    key=lambda line: canonical(line.split("==")[0]))
     return HEADER + "\n".join(lines) + "\n"

@@ -185,7 +185,7 @@ def fixtures(name: str) -> dict:
         "solution": {"sample": True},
         "blank": {"sample": True, "base": "student",
                   "expect": {"other_scores": 0,
-                             "messages": {"q1": "square_backward"}}},
+                             "messages": {"q1": "forget to `return`"}}},
         "q1-missing-factor-2": {
             "sample": True,
             "edits": [{"find": "return 2 * X * dY", "replace": "return X * dY"}],

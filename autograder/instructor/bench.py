@@ -25,6 +25,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from autograder.instructor import build, fixtures, grade_all
 
@@ -46,7 +47,7 @@ km.shutdown_kernel(now=True)
 '''
 
 
-def floor_run(notebook, work):
+def floor_run(notebook: Path, work: Path) -> float:
     """Run the notebook once in a fresh process and kernel, checks as no-ops; return seconds."""
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", FLOOR, str(notebook), str(work)], check=True,
@@ -54,7 +55,7 @@ def floor_run(notebook, work):
     return time.perf_counter() - start
 
 
-def timed_gradescope_run(zip_path, notebook, work):
+def timed_gradescope_run(zip_path: Path, notebook: Path, work: Path) -> tuple[float, float]:
     """Grade through the zip's Gradescope entry point; return (seconds, total score)."""
     folder = Path(tempfile.mkdtemp(dir=work))
     start = time.perf_counter()
@@ -63,7 +64,7 @@ def timed_gradescope_run(zip_path, notebook, work):
     return seconds, sum(fixtures.question_scores(results).values())
 
 
-def stock_zip(zip_path, dest):
+def stock_zip(zip_path: Path, dest: Path) -> Path:
     """A copy of the zip whose otter_config.json names no plugin: otter's default grading."""
     with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(dest, "w") as out:
         for info in src.infolist():
@@ -76,7 +77,7 @@ def stock_zip(zip_path, dest):
     return dest
 
 
-def timed_otter_run(zip_path, notebook, work):
+def timed_otter_run(zip_path: Path, notebook: Path, work: Path) -> tuple[float, float]:
     out = Path(tempfile.mkdtemp(dir=work))
     start = time.perf_counter()
     results, _ = fixtures.otter_run(zip_path, notebook, out)
@@ -85,7 +86,8 @@ def timed_otter_run(zip_path, notebook, work):
     return seconds, sum(scores.values())
 
 
-def bench_assignment(name, repeat, work):
+def bench_assignment(name: str, repeat: int, work: Path
+                     ) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
     """{label: median seconds} and {label: total score} for one assignment's solution."""
     paths = build.built_paths(name)
     if paths["zip"] is None:
@@ -150,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     return run(parser.parse_args(argv))
 
 
-def batch_throughput(name, paths, work, count):
+def batch_throughput(name: str, paths: dict[str, Any], work: Path, count: int
+                     ) -> list[tuple[int, float]]:
     """Seconds for grade_all on ``count`` submissions with 1 job and with one per core."""
     catalogue = fixtures.load_catalogue(name)
     samples = [f for f, spec in catalogue.items() if spec.get("sample")]

@@ -62,13 +62,13 @@ class BuildError(RuntimeError):
     """A build step failed; the message says which and why."""
 
 
-def assignment_names():
+def assignment_names() -> list[str]:
     """Names of the assignments: folders of assignments/ holding a notebook of the same name."""
     return sorted(p.parent.name for p in ASSIGNMENTS.glob("*/*.ipynb")
                   if p.stem == p.parent.name)
 
 
-def stage(name):
+def stage(name: str) -> Path:
     """Copy the master notebook and what it ships into dist/.stage/<name>/; return the notebook."""
     src = ASSIGNMENTS / name
     stage_dir = DIST / ".stage" / name
@@ -92,7 +92,7 @@ def stage(name):
     return stage_dir / f"{name}.ipynb"
 
 
-def stage_package(name, target):
+def stage_package(name: str, target: Path) -> None:
     """Copy what ships of autograder/: the student part and the grading runtime, each with
     only this assignment's own question module (the student copy loses the runtime after
     ``otter assign``, see :func:`keep_student_part`). The instructor's tools never ship."""
@@ -109,7 +109,7 @@ def stage_package(name, target):
     shutil.copytree(src, target, ignore=ignore)
 
 
-def keep_student_part(student_dir):
+def keep_student_part(student_dir: Path) -> None:
     """Students receive only autograder/student (their public checks), not the runtime."""
     runtime = student_dir / "autograder" / "runtime"
     if runtime.exists():
@@ -133,7 +133,7 @@ def _add_credit(generate, master):
 PLUGIN = "autograder.runtime.otter_plugin.TrustedGrading"
 
 
-def assign(name):
+def assign(name: str) -> dict[str, Path | None]:
     """Run otter assign for one assignment; raise BuildError with otter's output on failure.
 
     dist/ is made private (mode 700): it holds the zips, with the hidden tests and the
@@ -158,7 +158,7 @@ def assign(name):
     return paths
 
 
-def replace_build_output(fresh, result):
+def replace_build_output(fresh: Path, result: Path) -> None:
     """Put otter's new layout (student/, autograder/) in place of the old one, and nothing
     else: graded results kept beside it in dist/<name>/ survive a rebuild."""
     result.mkdir(parents=True, exist_ok=True)
@@ -172,7 +172,7 @@ def replace_build_output(fresh, result):
     fresh.rmdir()
 
 
-def use_our_entry_point(zip_path):
+def use_our_entry_point(zip_path: Path) -> None:
     """Replace otter's run_otter.py in the zip with autograder/runtime/gradescope_run.py.
 
     Ours calls otter's autograder the same way and guarantees a results.json.
@@ -192,7 +192,7 @@ def shown(path: Path) -> Path:
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def built_paths(name):
+def built_paths(name: str) -> dict[str, Path | None]:
     """The student notebook, the autograder zip and the solution notebook of a built assignment."""
     zips = sorted(glob.glob(str(DIST / name / "autograder" / f"{name}-autograder_*.zip")))
     return {

@@ -21,6 +21,8 @@ between ``<!-- coverage:<name>:start -->`` and ``<!-- coverage:<name>:end -->``;
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
@@ -33,15 +35,15 @@ CREDIT_LABEL = {"required": "required", "optional": "optional", "extra": "extra 
 COMMAND = ".venv/bin/python -m autograder.instructor.coverage"
 
 
-def coverage_path(name):
+def coverage_path(name: str) -> Path:
     return ASSIGNMENTS / name / "coverage.yaml"
 
 
-def notebook_path(name):
+def notebook_path(name: str) -> Path:
     return ASSIGNMENTS / name / f"{name}.ipynb"
 
 
-def notebook_questions(path):
+def notebook_questions(path: Path) -> dict[str, dict[str, Any]]:
     """The question configs of a master notebook, in order: {name: {points, manual, credit}}.
 
     ``points`` is the question's ``points`` (a list is summed; absent is None), ``manual``
@@ -80,7 +82,7 @@ def full_marks(name: str) -> dict[str, float]:
     return marks
 
 
-def load_coverage(path):
+def load_coverage(path: Path) -> dict[str, Any]:
     """coverage.yaml as a dict {"handouts": [...], "items": [...]}, with its schema checked."""
     with open(path) as f:
         data = yaml.safe_load(f) or {}
@@ -102,7 +104,7 @@ def load_coverage(path):
     return data
 
 
-def problems(name):
+def problems(name: str) -> list[str]:
     """What is wrong between an assignment's coverage.yaml and its notebook (empty if nothing)."""
     data = load_coverage(coverage_path(name))
     questions = notebook_questions(notebook_path(name))
@@ -140,7 +142,7 @@ def _cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
-def render_table(name):
+def render_table(name: str) -> str:
     """The markdown coverage table of one assignment (no surrounding markers)."""
     data = load_coverage(coverage_path(name))
     questions = notebook_questions(notebook_path(name))
@@ -176,7 +178,7 @@ def render_table(name):
     return "\n".join(lines)
 
 
-def assignments_with_coverage():
+def assignments_with_coverage() -> list[str]:
     return sorted(p.parent.name for p in ASSIGNMENTS.glob("*/coverage.yaml")
                   if notebook_path(p.parent.name).exists())
 
@@ -185,7 +187,7 @@ def _markers(name):
     return f"<!-- coverage:{name}:start -->", f"<!-- coverage:{name}:end -->"
 
 
-def update_readme_text(text, names=None):
+def update_readme_text(text: str, names: list[str] | None = None) -> str:
     """README text with each assignment's table rewritten between its markers.
 
     Adds the section and a subsection per assignment if they are missing (the section
@@ -216,7 +218,7 @@ def update_readme_text(text, names=None):
     return text
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if the README section is out of date, without writing")

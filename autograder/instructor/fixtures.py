@@ -21,7 +21,9 @@ import secrets
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
@@ -34,7 +36,7 @@ from autograder.instructor.paths import FIXTURES, ROOT, otter_command
 DEFAULT_MAX_SECONDS = 180  # a fixture's grading must end within this, unless it says otherwise
 
 
-def load_catalogue(name):
+def load_catalogue(name: str) -> dict[str, dict[str, Any]]:
     """The fixture catalogue of an assignment: dict from fixture name to its spec."""
     with open(FIXTURES / f"{name}.yaml") as f:
         return yaml.safe_load(f)["fixtures"]
@@ -51,7 +53,7 @@ def _malicious_pickle(marker):
     return pickle.dumps(Payload())
 
 
-def build_submission(spec, paths, dest):
+def build_submission(spec: dict[str, Any], paths: dict[str, Any], dest: str | Path) -> Path:
     """Write the submission a fixture spec describes to ``dest``; return its path.
 
     ``zip_with`` ({path in the zip: text}) makes a zip holding the notebook and those files;
@@ -92,7 +94,8 @@ def build_submission(spec, paths, dest):
     return dest
 
 
-def otter_run(zip_path, submission, out_dir, timeout=600):
+def otter_run(zip_path: Path, submission: Path, out_dir: Path, timeout: float = 600
+              ) -> tuple[dict[str, Any], str]:
     """Grade one submission with ``otter run``; return (results.json as a dict, stdout)."""
     cmd = [*otter_command(), "run", "-a", str(zip_path), "-o", str(out_dir), "--no-logo",
            str(submission)]
@@ -105,7 +108,7 @@ def otter_run(zip_path, submission, out_dir, timeout=600):
         return json.load(f), proc.stdout + proc.stderr
 
 
-def leak_needles(zip_path):
+def leak_needles(zip_path: Path) -> list[str]:
     """Text that must never reach a student: hidden test source lines and reference values.
 
     From the zip itself: each line of a hidden test case longer than 24 characters, and
@@ -127,7 +130,7 @@ def leak_needles(zip_path):
     return sorted(needles)
 
 
-def reference_value_needles(module_name):
+def reference_value_needles(module_name: str) -> list[str]:
     """The reference module's first docstring line and its arrays at 4 significant figures."""
     import importlib
 
@@ -146,12 +149,13 @@ def reference_value_needles(module_name):
     return sorted(needles)
 
 
-def question_outputs(results):
+def question_outputs(results: dict[str, Any]) -> dict[str, str]:
     """Feedback text per question from a results.json dict."""
     return {t["name"]: t.get("output", "") for t in results["tests"]}
 
 
-def compare(spec, results, full, hidden=()):
+def compare(spec: dict[str, Any], results: dict[str, Any], full: dict[str, float],
+            hidden: Iterable[str] = ()) -> list[str]:
     """Differences between a graded submission and its expectation (empty if as expected).
 
     Also a difference: any of ``hidden`` (hidden test text, reference values) appearing
@@ -178,7 +182,8 @@ def compare(spec, results, full, hidden=()):
     return problems
 
 
-def grade_fixtures(name, paths, names=None, jobs=None):
+def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None = None,
+                   jobs: int | None = None) -> list[dict[str, Any]]:
     """Build and grade fixtures of an assignment in parallel; return one row per fixture.
 
     A row: {"name", "total", "possible", "scores", "problems", "as_expected", "results"}.
@@ -247,7 +252,7 @@ def grade_fixtures(name, paths, names=None, jobs=None):
     return rows
 
 
-def marked_tasks(mark):
+def marked_tasks(mark: str) -> set[int]:
     """pids of live tasks whose environment carries ``mark`` (every thread is looked at, so
     that a process whose leader is a zombie is found through its other threads)."""
     needle = f"BACKPROP_ATTACK_MARK={mark}".encode()
@@ -269,7 +274,7 @@ def marked_tasks(mark):
     return found
 
 
-def attack_ipc_key(mark):
+def attack_ipc_key(mark: str) -> int:
     """The System V IPC key an attack payload uses for what it creates (from its marker)."""
     import zlib
     return zlib.crc32(mark.encode()) & 0x7FFFFFFF
@@ -336,7 +341,7 @@ def _leftover_files(mark):
     return problems
 
 
-def grade_samples(name, paths):
+def grade_samples(name: str, paths: dict[str, Any]) -> list[dict[str, Any]]:
     """Grade the fixtures marked ``sample: true`` as an instructor would: with grade_all.
 
     The samples are written to dist/<name>/samples/ and graded into
@@ -367,7 +372,7 @@ def grade_samples(name, paths):
     return rows
 
 
-def score_table(rows):
+def score_table(rows: list[dict[str, Any]]) -> str:
     """A plain-text table: one row per submission, one column per question, then the total."""
     questions = sorted({q for r in rows for q in r["scores"]})
     width = max(len(r["name"]) for r in rows)

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from autograder.instructor import fixtures, grade_all
+from autograder.runtime import trusted
 
 NAME = "matrix-backprop"
 # honest, wrong, broken and hostile submissions of the fixture catalogue
@@ -158,19 +159,24 @@ def test_a_cpu_hog_does_not_slow_its_neighbour_more_than_twice(built, tmp_path, 
     assert not fixtures.attack_leftovers(os.environ["BACKPROP_ATTACK_MARK"])
 
 
+# text that breaks renderers: mathtext, a lone surrogate, HTML
+STUDENT_TEXT = "$\\sqrt[{$ \ud800 <b>"
+
+
 def test_report_and_csv_keep_optional_points_out_of_the_maximum(tmp_path):
     """Given results with an optional question, does the CSV count its points on top of the
     maximum, and the report label it, for any student text in the feedback?"""
     from autograder.instructor import report
     results = {"tests": [
-        {"name": "q1", "score": 2, "max_score": 2, "output": "✅ Test case passed"},
+        {"name": "q1", "score": 2, "max_score": 2, "output": trusted.PASSED},
         {"name": "q4a", "score": 1, "max_score": 0,
-         "output": "❌ Test case failed\n$\\sqrt[{$ \ud800 <b>"}],
-        "extra_data": {"credit": {"q4a": {"credit": "optional", "points": 2}}}}
+         "output": trusted.FAILED + "\n" + STUDENT_TEXT}],
+        "extra_data": {"credit": {"q4a": {"credit": "optional", "points": 2}},
+                       "mistakes": {"q4a": [STUDENT_TEXT]}}}
     records = [{"file": "a.ipynb", "status": "graded", "results": results, "reason": ""}]
     grade_all.write_csv(records, tmp_path / "grades.csv", ["q1", "q4a"])
     with open(tmp_path / "grades.csv") as f:
         row = next(csv.DictReader(f))
     assert (row["total"], row["max"], row["extra"]) == ("3", "2", "1")
     page = report.write_report(records, tmp_path / "report.html", "x").read_text()
-    assert "q4a (optional)" in page and "<b>" not in page
+    assert "q4a (optional)" in page and "<b>" not in page and "&lt;b&gt;" in page

@@ -14,6 +14,7 @@ COMMANDS = {
     "build": ("build", "build assignments with otter assign and grade their sample submissions"),
     "grade": ("grade_all", "grade a folder of submissions as Gradescope would: CSV and report"),
     "bench": ("bench", "time grading against the floor and stock otter"),
+    "coverage": ("coverage", "check coverage.yaml files and rewrite the README's coverage tables"),
     "new": ("new", "scaffold a new assignment (notebook, checks, reference, fixtures)"),
     "lock": ("lock", "regenerate requirements-grading.lock, the grading image's pins"),
 }

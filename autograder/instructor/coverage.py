@@ -14,7 +14,7 @@ Points, auto/written (otter's ``manual``) and required/optional/extra credit (th
 ``# BEGIN QUESTION`` configs, never written in coverage.yaml: the notebook is the one
 source of truth. Questions added beyond the handouts are listed under ``item: addition``.
 
-``python -m autograder.instructor.coverage`` rewrites the README section "Coverage of the handouts"
+``backprop coverage`` rewrites the README section "Coverage of the handouts"
 between ``<!-- coverage:<name>:start -->`` and ``<!-- coverage:<name>:end -->``;
 ``--check`` only says whether it is up to date (exit 1 if not).
 """
@@ -32,7 +32,7 @@ from autograder.instructor.paths import ASSIGNMENTS, README
 SECTION = "## Coverage of the handouts"
 CREDITS = ("required", "optional", "extra")
 CREDIT_LABEL = {"required": "required", "optional": "optional", "extra": "extra credit"}
-COMMAND = ".venv/bin/python -m autograder.instructor.coverage"
+COMMAND = ".venv/bin/backprop coverage"
 
 
 def coverage_path(name: str) -> Path:
@@ -218,11 +218,14 @@ def update_readme_text(text: str, names: list[str] | None = None) -> str:
     return text
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``backprop coverage``."""
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if the README section is out of date, without writing")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every coverage.yaml and rewrite (or with --check, compare) the README section."""
     bad = {n: problems(n) for n in assignments_with_coverage()}
     for name, found in bad.items():
         for p in found:
@@ -239,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
         README.write_text(new)
         print("README.md: coverage section rewritten")
     return 1 if any(bad.values()) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -17,13 +17,15 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 build: $(STAMP)
-	$(BIN)/python -m autograder.instructor.build
+	$(BIN)/backprop build
 
+# the linter first: a lint error fails CI in seconds, before the slow tests
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m autograder.instructor.bench
+	$(BIN)/backprop bench
 
 clean:
 	rm -rf dist

@@ -73,4 +73,5 @@ def assert_close_to_numerical(analytic, numeric, tol=1e-6, what="gradient"):
     assert analytic.shape == numeric.shape, (
         f"{what}: analytic shape {analytic.shape} != numerical shape {numeric.shape}")
     err = rel_error(analytic, numeric)
-    assert err < tol, f"{what}: relative error {err:.2e} against central differences (tol {tol:.0e})"
+    assert err < tol, (f"{what}: relative error {err:.2e} against central differences "
+                       f"(tol {tol:.0e})")

@@ -15,7 +15,15 @@ Conventions used throughout:
 import numpy as np
 
 from solutions.activations import (  # noqa: F401  (q3 asks for these by name)
-    _float_array, _result, relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime)
+    _float_array,
+    _result,
+    relu,
+    relu_prime,
+    sigmoid,
+    sigmoid_prime,
+    tanh,
+    tanh_prime,
+)
 
 # ---------------------------------------------------------------------------------------
 # q1: multiple choice (items 5-8 are written answers and are not auto-graded here)

@@ -356,7 +356,8 @@ def gradient_table(x, W1, b1, W2, b2, dl_dyhat, dyhat_dz3, dz2_dz1, f="relu"):
     """
     del b2  # not needed: dl/dW does not depend on it once the Jacobians are given
     x = np.asarray(x, dtype=np.float64)
-    dl_dz3 = np.asarray(dl_dyhat, dtype=np.float64).reshape(1, -1) @ np.asarray(dyhat_dz3, dtype=np.float64)
+    dl_dz3 = (np.asarray(dl_dyhat, dtype=np.float64).reshape(1, -1)
+              @ np.asarray(dyhat_dz3, dtype=np.float64))
     dl_dz1 = dl_dz3 @ np.asarray(W2, dtype=np.float64) @ np.asarray(dz2_dz1, dtype=np.float64)
     z2 = activation(np.asarray(W1, dtype=np.float64) @ x + np.asarray(b1, dtype=np.float64), f)
     return {"W1": x[:, None] @ dl_dz1, "b1": dl_dz1, "W2": z2[:, None] @ dl_dz3, "b2": dl_dz3}

@@ -145,7 +145,7 @@ def test_grader_check_passes_correct_answers_in_the_student_notebook(built, name
     stu_code = [c for c in student.cells if c.cell_type == "code"]
     sol_code = [c for c in solution.cells if c.cell_type == "code"]
     assert len(stu_code) == len(sol_code)
-    for s, t in zip(stu_code, sol_code):
+    for s, t in zip(stu_code, sol_code, strict=True):
         if "grader.export" not in s.source:
             s.source = t.source
     student.cells = [c for c in student.cells if "grader.export" not in c.get("source", "")]

@@ -3,12 +3,24 @@
 import numpy as np
 import pytest
 
-from autograder.runtime.verdicts import (HAND, IMPLEMENTED, check_close, check_int,
-                                         check_letters, check_network_computes,
-                                         significant_figures)
+from autograder.runtime.verdicts import (
+    HAND,
+    IMPLEMENTED,
+    check_close,
+    check_int,
+    check_letters,
+    check_network_computes,
+    significant_figures,
+)
 from autograder.runtime.wire import Opaque
-from autograder.student.checks import (AnswerError, as_float_array, call, check_shape,
-                                       check_whole_number, normalize_letters)
+from autograder.student.checks import (
+    AnswerError,
+    as_float_array,
+    call,
+    check_shape,
+    check_whole_number,
+    normalize_letters,
+)
 
 EXPECTED = np.array([[0.26, -0.12], [-0.8, -0.02]])
 
@@ -24,7 +36,8 @@ def test_equivalent_forms_pass(answer):
     check_close(answer, EXPECTED, "W_updated", **HAND)
 
 
-@pytest.mark.parametrize("answer", [0.25, np.float64(0.25), np.float32(0.25), np.array(0.25), 1 / 4])
+@pytest.mark.parametrize("answer", [0.25, np.float64(0.25), np.float32(0.25), np.array(0.25),
+                                    1 / 4])
 def test_scalars_in_any_form_pass(answer):
     """Does a number pass as a python float, numpy scalar or 0-d array?"""
     check_close(answer, 0.25, "sigmoid_prime_max", **HAND)

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from autograder.instructor import fixtures, grade_all
+from autograder.runtime import trusted
 
 NAME = "matrix-backprop"
 # honest, wrong, broken and hostile submissions of the fixture catalogue
@@ -21,10 +22,8 @@ SUBMISSIONS = ["solution", "q1c-missing-factor-2", "q2c-adjacent-ones", "not-a-n
 
 def expected_total(fixture):
     """A fixture's total: the notebook's points, less what its catalogue entry says it loses."""
-    from autograder.instructor.build import ASSIGNMENTS
-    from autograder.instructor.coverage import notebook_questions
-    full = {q: c["points"] for q, c in
-            notebook_questions(ASSIGNMENTS / NAME / f"{NAME}.ipynb").items() if not c["manual"]}
+    from autograder.instructor.coverage import full_marks
+    full = full_marks(NAME)
     scores = fixtures.load_catalogue(NAME)[fixture].get("expect", {}).get("scores", {})
     return sum(scores.get(q, points) for q, points in full.items())
 
@@ -88,12 +87,28 @@ def test_report_holds_the_plots_and_one_row_per_question(graded):
     assert "notes.txt" in page  # the ungraded file is listed with its reason
 
 
+def test_mistakes_travel_as_data_to_the_report(graded):
+    """Does a catalogued wrong answer's results.json name its mistake under
+    extra_data.mistakes (the solution's naming none), and the report count it from there?"""
+    out, files = graded
+
+    def mistakes(name):
+        record = json.loads((out / "results" / f"{files[name]}.json").read_text())
+        return record["results"]["extra_data"]["mistakes"]
+
+    assert mistakes("solution") == {}
+    assert "the factor 2 of the squared loss is missing" in mistakes("q1c-missing-factor-2")["q1c"]
+    table = (out / "report.html").read_text().split('<table class="questions">', 1)[1]
+    q1c = next(row for row in table.split("<tr>") if row.startswith("<td>q1c<"))
+    assert "the factor 2 of the squared loss is missing" in q1c
+
+
 def test_interrupted_run_resumes_without_regrading(folder, tmp_path):
     """Stopped after its first result, does a second run grade only what is left?"""
     d, files, paths = folder
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "autograder.instructor.grade_all", NAME, str(d), "-o", str(out),
-           "--jobs", "1"]
+    cmd = [sys.executable, "-m", "autograder.instructor.cli", "grade", NAME, str(d), "-o",
+           str(out), "--jobs", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.monotonic() + 300
@@ -144,19 +159,24 @@ def test_a_cpu_hog_does_not_slow_its_neighbour_more_than_twice(built, tmp_path, 
     assert not fixtures.attack_leftovers(os.environ["BACKPROP_ATTACK_MARK"])
 
 
+# text that breaks renderers: mathtext, a lone surrogate, HTML
+STUDENT_TEXT = "$\\sqrt[{$ \ud800 <b>"
+
+
 def test_report_and_csv_keep_optional_points_out_of_the_maximum(tmp_path):
     """Given results with an optional question, does the CSV count its points on top of the
     maximum, and the report label it, for any student text in the feedback?"""
     from autograder.instructor import report
     results = {"tests": [
-        {"name": "q1", "score": 2, "max_score": 2, "output": "✅ Test case passed"},
+        {"name": "q1", "score": 2, "max_score": 2, "output": trusted.PASSED},
         {"name": "q4a", "score": 1, "max_score": 0,
-         "output": "❌ Test case failed\n$\\sqrt[{$ \ud800 <b>"}],
-        "extra_data": {"credit": {"q4a": {"credit": "optional", "points": 2}}}}
+         "output": trusted.FAILED + "\n" + STUDENT_TEXT}],
+        "extra_data": {"credit": {"q4a": {"credit": "optional", "points": 2}},
+                       "mistakes": {"q4a": [STUDENT_TEXT]}}}
     records = [{"file": "a.ipynb", "status": "graded", "results": results, "reason": ""}]
     grade_all.write_csv(records, tmp_path / "grades.csv", ["q1", "q4a"])
     with open(tmp_path / "grades.csv") as f:
         row = next(csv.DictReader(f))
     assert (row["total"], row["max"], row["extra"]) == ("3", "2", "1")
     page = report.write_report(records, tmp_path / "report.html", "x").read_text()
-    assert "q4a (optional)" in page and "<b>" not in page
+    assert "q4a (optional)" in page and "<b>" not in page and "&lt;b&gt;" in page

@@ -5,7 +5,11 @@ import pytest
 
 from solutions import chain_rule as cr
 from solutions.gradcheck import (
-    assert_close_to_numerical, numerical_gradient, numerical_jacobian, rel_error)
+    assert_close_to_numerical,
+    numerical_gradient,
+    numerical_jacobian,
+    rel_error,
+)
 
 SEEDS = [0, 1, 2, 3, 4]
 
@@ -92,7 +96,7 @@ def random_partials(seed):
     """Nine arbitrary edge partials, each of magnitude in [0.5, 2], keyed by LOCAL_KEYS."""
     rng = np.random.default_rng(seed)
     values = rng.uniform(0.5, 2.0, size=9) * rng.choice([-1.0, 1.0], size=9)
-    return dict(zip(cr.LOCAL_KEYS, values))
+    return dict(zip(cr.LOCAL_KEYS, values, strict=True))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -185,7 +189,8 @@ def test_forward_shapes_and_values(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("d,h", [(2, 4), (3, 5), (1, 1)])
 def test_output_grads_match_central_differences(seed, d, h):
-    """Does each dy/d(parameter) from output_grads match central differences, with the stated shape?"""
+    """Does each dy/d(parameter) from output_grads match central differences, with the
+    stated shape?"""
     x, W0, b0, W1, b1 = random_net(seed, d, h)
     g = cr.output_grads(x, W0, b0, W1, b1)
     assert g["dW1"].shape == (1, h) and g["dz"].shape == (h,)
@@ -294,7 +299,8 @@ def test_zero_init_values(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_zero_init_grads(seed):
-    """At zero init, is dy/dW1 = 1/2, dy/db1 = 1, dy/dz = 0, dy/dW0 = 0, dy/db0 = 0 (and right numerically)?"""
+    """At zero init, is dy/dW1 = 1/2, dy/db1 = 1, dy/dz = 0, dy/dW0 = 0, dy/db0 = 0 (and
+    right numerically)?"""
     x = np.random.default_rng(seed).standard_normal(3)
     g = cr.zero_init_grads(x, h=4)
     assert np.all(g["dW1"] == 0.5) and g["dW1"].shape == (1, 4)
@@ -316,7 +322,8 @@ def regression_data(seed, n=20, d=3):
 
 @pytest.mark.parametrize("seed", SEEDS[:3])
 def test_loss_grads_match_central_differences(seed):
-    """Does loss_grads (of L = 1/(2N) sum (yhat - y)^2) match central differences for every parameter?"""
+    """Does loss_grads (of L = 1/(2N) sum (yhat - y)^2) match central differences for every
+    parameter?"""
     X, y = regression_data(seed)
     params = cr.random_params(3, 4, np.random.default_rng(100 + seed))
     g = cr.loss_grads(params, X, y)
@@ -345,7 +352,8 @@ def spread(a):
 
 @pytest.mark.parametrize("value", [0.0, 0.3, -0.7, 1.5])
 def test_constant_init_keeps_hidden_units_identical(value):
-    """From a constant init (zero or not), do all hidden units stay identical after many GD steps?"""
+    """From a constant init (zero or not), do all hidden units stay identical after many GD
+    steps?"""
     X, y = regression_data(0)
     start = cr.constant_params(3, 5, value)
     trained = cr.gd_train(start, X, y, lr=0.5, steps=1000)
@@ -380,7 +388,8 @@ def test_gd_train_decreases_loss_and_leaves_input_alone(init):
     start = (cr.constant_params(3, 4, 0.2) if init == "constant"
              else cr.random_params(3, 4, np.random.default_rng(5)))
     before = {k: np.copy(v) for k, v in start.items()}
-    losses = [cr.loss(cr.gd_train(start, X, y, lr=0.1, steps=s), X, y) for s in (0, 1, 10, 100, 500)]
+    losses = [cr.loss(cr.gd_train(start, X, y, lr=0.1, steps=s), X, y)
+              for s in (0, 1, 10, 100, 500)]
     assert np.all(np.diff(losses) < 0), losses
     assert losses[0] == pytest.approx(cr.loss(start, X, y))
     for k in start:

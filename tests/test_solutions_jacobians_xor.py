@@ -12,8 +12,12 @@ import pytest
 from autograder.student.checks import normalize_letters
 from autograder.student.jacobians_xor import MCQ_OPTIONS
 from solutions import jacobians_xor as sol
-from solutions.gradcheck import (assert_close_to_numerical, numerical_gradient,
-                                 numerical_jacobian, rel_error)
+from solutions.gradcheck import (
+    assert_close_to_numerical,
+    numerical_gradient,
+    numerical_jacobian,
+    rel_error,
+)
 
 N, D, K = 5, 3, 4
 
@@ -79,14 +83,18 @@ def test_jacobian_shape_table_agrees_with_numerical_and_analytic_shapes(item):
 
 
 def test_jacobian_shapes_for_other_sizes():
-    """Does jacobian_shapes_for follow (n, d, k) for other sizes, including item 7 = (n, k, k, d)?"""
+    """Does jacobian_shapes_for follow (n, d, k) for other sizes, including item 7 =
+    (n, k, k, d)?"""
     assert sol.jacobian_shapes == sol.jacobian_shapes_for(5, 3, 4)
     assert sol.jacobian_shapes[7] == (5, 4, 4, 3)
     for n, d, k in [(2, 3, 4), (6, 1, 2)]:
         shapes = sol.jacobian_shapes_for(n, d, k)
         w, x, X, W = _inputs(3, n, d, k)
-        assert numerical_jacobian(lambda V: sol.f_XWt(V, X), W).shape == shapes[7] == (n, k, k, d)
-        assert numerical_jacobian(lambda v: sol.f_matvec(v, X), w).shape == shapes[4] == (n, d)
+        # X bound as a default: each lambda is used at once, in its own iteration
+        assert (numerical_jacobian(lambda V, X=X: sol.f_XWt(V, X), W).shape == shapes[7]
+                == (n, k, k, d))
+        assert (numerical_jacobian(lambda v, X=X: sol.f_matvec(v, X), w).shape == shapes[4]
+                == (n, d))
         assert numerical_jacobian(sol.f_sq_norm, w).shape == shapes[2] == (1, d)
 
 

@@ -154,7 +154,8 @@ def test_q3_values_agree_with_the_handout():
 
 
 def test_handout_dyhat_dw2_for_regression_has_a_stray_factor():
-    """The handout's regression dy_hat/dw2 keeps s'(f3) (there is no last sigmoid); its number omits it."""
+    """The handout's regression dy_hat/dw2 keeps s'(f3) (there is no last sigmoid); its
+    number omits it."""
     f1, f2, f3 = ref.forward_chain(ref.Q3_W, ref.Q3_X)
     right = ref.Q3_W[2] * ref.sigmoid_prime(f2) * ref.sigmoid(f1)
     as_written = ref.sigmoid_prime(f3) * right
@@ -164,7 +165,8 @@ def test_handout_dyhat_dw2_for_regression_has_a_stray_factor():
 # ----------------------------------------------------------------------------- issue 12
 
 def test_w_updated_2019_is_the_000_handout_answer_two_ways():
-    """Is W_updated_2019 the 2019 answer [[0.26, -0.42], [-0.2, 0.28]], by formula and numerically?"""
+    """Is W_updated_2019 the 2019 answer [[0.26, -0.42], [-0.2, 0.28]], by formula and
+    numerically?"""
     W, X, Y = ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019
     numeric = numerical_gradient(lambda W_: ref.l2_loss(W_, X, Y), W)
     assert np.allclose(ref.W_updated_2019, W - 0.1 * numeric, atol=1e-8)
@@ -219,7 +221,8 @@ def test_handout_dyhat_dw3_for_regression_keeps_the_same_stray_factor():
      [-0.003354 * -255.2431, 0.1051 * -255.2431, 0.4852 * -255.2431]),
 ])
 def test_handout_q3_answers_pass_the_hand_tolerance(kind, hand, intermediates):
-    """Do 000's printed 3(b)/3(c) answers, and the products of its 4-digit intermediates, pass HAND?"""
+    """Do 000's printed 3(b)/3(c) answers, and the products of its 4-digit intermediates,
+    pass HAND?"""
     from autograder.runtime.verdicts import HAND, check_close
     expected = getattr(ref, f"grads_{kind}")
     check_close(hand, expected, kind, **HAND)

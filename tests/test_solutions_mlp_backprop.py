@@ -5,15 +5,34 @@ import warnings
 import numpy as np
 import pytest
 
-from solutions.gradcheck import (assert_close_to_numerical, numerical_gradient,
-                                 numerical_jacobian, rel_error)
 import solutions.mlp_backprop as ref
-from solutions.mlp_backprop import (ACTIVATIONS, BCE_EPS, CHANGEABLE_TERMS, LOSSES,
-                                    activation, activation_jacobian, activation_prime,
-                                    bce_loss, changed_terms, changed_terms_bce,
-                                    changed_terms_handout, is_valid_training_step_order,
-                                    jacobian_shapes, layer_table, mlp_backward, mlp_forward,
-                                    mlp_loss_and_grads, mse_loss, training_step_order)
+from solutions.gradcheck import (
+    assert_close_to_numerical,
+    numerical_gradient,
+    numerical_jacobian,
+    rel_error,
+)
+from solutions.mlp_backprop import (
+    ACTIVATIONS,
+    BCE_EPS,
+    CHANGEABLE_TERMS,
+    LOSSES,
+    activation,
+    activation_jacobian,
+    activation_prime,
+    bce_loss,
+    changed_terms,
+    changed_terms_bce,
+    changed_terms_handout,
+    is_valid_training_step_order,
+    jacobian_shapes,
+    layer_table,
+    mlp_backward,
+    mlp_forward,
+    mlp_loss_and_grads,
+    mse_loss,
+    training_step_order,
+)
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 KINK_MARGIN = 1e-3
@@ -41,7 +60,8 @@ def make_problem(seed, f, g, loss, n=None, d=None, h=None, k=None):
         _, cache = mlp_forward(X, params, f, g)
         z1, z3 = cache["z1"], cache["z3"]
         if ((f != "relu" or (np.min(np.abs(z1)) > KINK_MARGIN and np.any(z1 > 0)))
-                and (g != "relu" or (np.min(np.abs(z3)) > KINK_MARGIN and np.all(np.any(z3 > 0, axis=0))))):
+                and (g != "relu" or (np.min(np.abs(z3)) > KINK_MARGIN
+                                     and np.all(np.any(z3 > 0, axis=0))))):
             break
     if loss == "bce":
         y = rng.integers(0, 2, size=(n, k)).astype(np.float64)
@@ -80,13 +100,16 @@ def test_mlp_backward_matches_central_differences(f, g, loss, seed):
     assert set(grads) == {"dW1", "db1", "dW2", "db2"}
     for key in grads:
         assert np.max(np.abs(numeric[key])) > 1e-8, f"{key} is degenerate (all zero)"
-        assert_close_to_numerical(grads[key], numeric[key], tol=1e-6, what=f"{key} ({f}, {g}, {loss})")
+        assert_close_to_numerical(grads[key], numeric[key], tol=1e-6,
+                                  what=f"{key} ({f}, {g}, {loss})")
 
 
 def test_gradient_check_rejects_broken_backward_variants():
-    """Would the gradient check catch a wrong backward (transposed dW1, handout scalings, z>=0 ReLU)?"""
+    """Would the gradient check catch a wrong backward (transposed dW1, handout scalings,
+    z>=0 ReLU)?"""
     f, g = "relu", "sigmoid"
-    X, y, params = make_problem(3, f, g, "bce", n=3, d=4, h=4, k=2)  # h == d: a transposed dW1 has the right shape
+    # h == d: a transposed dW1 has the right shape
+    X, y, params = make_problem(3, f, g, "bce", n=3, d=4, h=4, k=2)
     y_hat, cache = mlp_forward(X, params, f, g)
     _, dJ = bce_loss(y_hat, y)
     good = mlp_backward(dJ, cache, params, f, g)
@@ -99,7 +122,8 @@ def test_gradient_check_rejects_broken_backward_variants():
     broken = {
         "transposed dW1": good["dW1"].T,
         "dW1 without f'(z1)": (dJ * activation_prime(cache["z3"], g)) @ params["W2"],
-        "BCE scaled by 1/k not 1/(nk)": mlp_backward(bce_per_sample_scaling, cache, params, f, g)["dW1"],
+        "BCE scaled by 1/k not 1/(nk)":
+            mlp_backward(bce_per_sample_scaling, cache, params, f, g)["dW1"],
     }
     broken["dW1 without f'(z1)"] = broken["dW1 without f'(z1)"].T @ X
     for what, wrong in broken.items():
@@ -136,7 +160,8 @@ def test_mlp_forward_shapes_and_cache():
     X, y, params = make_problem(8, "relu", "identity", "mse", n=5, d=2, h=3, k=4)
     y_hat, cache = mlp_forward(X, params, "relu", "identity")
     assert y_hat.shape == (5, 4)
-    for key, shape in {"X": (5, 2), "z1": (5, 3), "z2": (5, 3), "z3": (5, 4), "y_hat": (5, 4)}.items():
+    shapes = {"X": (5, 2), "z1": (5, 3), "z2": (5, 3), "z3": (5, 4), "y_hat": (5, 4)}
+    for key, shape in shapes.items():
         assert cache[key].shape == shape
     z1 = np.array([params["W1"] @ x + params["b1"] for x in X])
     np.testing.assert_allclose(cache["z1"], z1)
@@ -163,7 +188,8 @@ def test_activation_values_and_relu_derivative_at_zero():
     np.testing.assert_array_equal(activation(z, "relu"), [0.0, 0.0, 3.0])
     np.testing.assert_array_equal(activation_prime(z, "relu"), [0.0, 0.0, 1.0])
     np.testing.assert_allclose(activation(z, "sigmoid"), 1 / (1 + np.exp(-z)), rtol=1e-15)
-    np.testing.assert_allclose(activation_prime(z, "sigmoid"), np.exp(-z) / (1 + np.exp(-z)) ** 2, rtol=1e-14)
+    np.testing.assert_allclose(activation_prime(z, "sigmoid"), np.exp(-z) / (1 + np.exp(-z)) ** 2,
+                               rtol=1e-14)
     np.testing.assert_array_equal(activation(z, "identity"), z)
     np.testing.assert_array_equal(activation_prime(z, "identity"), np.ones(3))
     with pytest.raises(ValueError):
@@ -188,10 +214,11 @@ def test_mse_loss_value_and_derivative(seed):
     rng = np.random.default_rng(seed)
     y_hat, y = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     J, dJ = mse_loss(y_hat, y)
-    per_sample = [np.linalg.norm(a - b) ** 2 for a, b in zip(y_hat, y)]
+    per_sample = [np.linalg.norm(a - b) ** 2 for a, b in zip(y_hat, y, strict=True)]
     assert J == pytest.approx(np.mean(per_sample), rel=1e-14)
     np.testing.assert_allclose(dJ, 2 * (y_hat - y) / 3, rtol=1e-14)
-    assert_close_to_numerical(dJ, numerical_gradient(lambda t: mse_loss(t, y)[0], y_hat), what="dMSE")
+    assert_close_to_numerical(dJ, numerical_gradient(lambda t: mse_loss(t, y)[0], y_hat),
+                              what="dMSE")
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -201,13 +228,16 @@ def test_bce_loss_value_and_derivative(seed):
     y_hat = rng.uniform(0.05, 0.95, size=(3, 4))
     y = rng.integers(0, 2, size=(3, 4)).astype(float)
     J, dJ = bce_loss(y_hat, y)
-    expected = -np.mean([np.log(p) if t == 1 else np.log(1 - p) for p, t in zip(y_hat.ravel(), y.ravel())])
+    expected = -np.mean([np.log(p) if t == 1 else np.log(1 - p)
+                         for p, t in zip(y_hat.ravel(), y.ravel(), strict=True)])
     assert J == pytest.approx(expected, rel=1e-13)
-    assert_close_to_numerical(dJ, numerical_gradient(lambda t: bce_loss(t, y)[0], y_hat), what="dBCE")
+    assert_close_to_numerical(dJ, numerical_gradient(lambda t: bce_loss(t, y)[0], y_hat),
+                              what="dBCE")
     # soft targets
     y_soft = rng.uniform(size=(3, 4))
     assert_close_to_numerical(bce_loss(y_hat, y_soft)[1],
-                              numerical_gradient(lambda t: bce_loss(t, y_soft)[0], y_hat), what="dBCE soft")
+                              numerical_gradient(lambda t: bce_loss(t, y_soft)[0], y_hat),
+                              what="dBCE soft")
 
 
 def test_bce_loss_is_stable_at_zero_and_one():
@@ -235,12 +265,13 @@ def test_handout_single_sample_formulas(k):
     assert mse_loss(y_hat, y)[0] == pytest.approx(np.linalg.norm(y_hat - y) ** 2, rel=1e-14)
     np.testing.assert_allclose(mse_loss(y_hat, y)[1], 2 * (y_hat - y), rtol=1e-14)
     np.testing.assert_allclose(mse_loss(y_hat[0], y[0])[1], 2 * (y_hat[0] - y[0]), rtol=1e-14)
-    np.testing.assert_allclose(bce_loss(y_hat, y)[1], -(y / y_hat - (1 - y) / (1 - y_hat)) / k, rtol=1e-13)
+    np.testing.assert_allclose(bce_loss(y_hat, y)[1], -(y / y_hat - (1 - y) / (1 - y_hat)) / k,
+                               rtol=1e-13)
     # A batch of n samples: the mean of the per-sample losses, so each derivative gains 1/n.
     Y_hat = np.concatenate([y_hat, rng.uniform(0.1, 0.9, size=(3, k))])
     Y = np.concatenate([y, rng.integers(0, 2, size=(3, k)).astype(float)])
     for name, loss in LOSSES.items():
-        per_sample = [loss(a[None], b[None]) for a, b in zip(Y_hat, Y)]
+        per_sample = [loss(a[None], b[None]) for a, b in zip(Y_hat, Y, strict=True)]
         J, dJ = loss(Y_hat, Y)
         assert J == pytest.approx(np.mean([p[0] for p in per_sample]), rel=1e-13), name
         np.testing.assert_allclose(dJ, np.concatenate([p[1] for p in per_sample]) / 4,
@@ -271,7 +302,8 @@ def test_single_sample_backward_is_the_jacobian_chain():
 def test_jacobian_shapes():
     """Are the one-sample Jacobians (h, h), (k, k) and (1, k), with d not mistaken for h?"""
     assert jacobian_shapes(2, 3, 5) == {"dz2_dz1": (5, 5), "dyhat_dz3": (3, 3), "dl_dyhat": (1, 3)}
-    assert jacobian_shapes(d=7, k=1, h=4) == {"dz2_dz1": (4, 4), "dyhat_dz3": (1, 1), "dl_dyhat": (1, 1)}
+    assert jacobian_shapes(d=7, k=1, h=4) == {"dz2_dz1": (4, 4), "dyhat_dz3": (1, 1),
+                                              "dl_dyhat": (1, 1)}
 
 
 def test_layer_table():
@@ -281,7 +313,8 @@ def test_layer_table():
 
 
 def test_training_step_order_validator():
-    """Does the validator accept the canonical order and valid zero_grad placements, and reject the rest?"""
+    """Does the validator accept the canonical order and valid zero_grad placements, and
+    reject the rest?"""
     assert training_step_order == ["forward", "loss", "zero_grad", "backward", "step"]
     assert is_valid_training_step_order(training_step_order)
     assert is_valid_training_step_order(("zero_grad", "forward", "loss", "backward", "step"))
@@ -336,7 +369,8 @@ def test_mlp_backward_matches_torch_autograd(f, g, loss):
     torch = pytest.importorskip("torch")
     X, y, params = make_problem(5, f, g, loss, n=4, d=3, h=5, k=2)
     acts = {"relu": torch.relu, "sigmoid": torch.sigmoid, "identity": lambda t: t}
-    tp = {name: torch.tensor(v, dtype=torch.float64, requires_grad=True) for name, v in params.items()}
+    tp = {name: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+          for name, v in params.items()}
     z1 = torch.tensor(X) @ tp["W1"].T + tp["b1"]
     y_hat = acts[g](acts[f](z1) @ tp["W2"].T + tp["b2"])
     if loss == "mse":  # the handout's ||y_hat - y||^2 per sample, averaged over the samples

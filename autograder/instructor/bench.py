@@ -1,4 +1,4 @@
-"""Grading time, measured side by side: ``python -m autograder.instructor.bench [ASSIGNMENT...] [--repeat N]``.
+"""Grading time, measured side by side: ``backprop bench [NAME...] [--repeat N] [--batch N]``.
 
 For each assignment's solution notebook it times, in one run and on the same machine:
 
@@ -10,8 +10,8 @@ For each assignment's solution notebook it times, in one run and on the same mac
   the student's kernel, as otter does by default).
 
 It prints the median of ``--repeat`` runs of each and the ratios to the floor, then the
-throughput of :mod:`autograder.instructor.grade_all` on ``--batch`` submissions (copies of the sample
-submissions) with one job and with one job per core. Builds what dist/ lacks first.
+throughput of :mod:`autograder.instructor.grade_all` on ``--batch`` submissions (copies of
+the sample submissions) with one job and with one job per core. Builds what dist/ lacks first.
 """
 
 import argparse
@@ -25,9 +25,9 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from autograder.instructor import build, fixtures, grade_all
-
 
 # The floor, as a program of its own: a fresh process starts a kernel and runs the cells.
 FLOOR = r'''
@@ -47,7 +47,7 @@ km.shutdown_kernel(now=True)
 '''
 
 
-def floor_run(notebook, work):
+def floor_run(notebook: Path, work: Path) -> float:
     """Run the notebook once in a fresh process and kernel, checks as no-ops; return seconds."""
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", FLOOR, str(notebook), str(work)], check=True,
@@ -55,7 +55,7 @@ def floor_run(notebook, work):
     return time.perf_counter() - start
 
 
-def timed_gradescope_run(zip_path, notebook, work):
+def timed_gradescope_run(zip_path: Path, notebook: Path, work: Path) -> tuple[float, float]:
     """Grade through the zip's Gradescope entry point; return (seconds, total score)."""
     folder = Path(tempfile.mkdtemp(dir=work))
     start = time.perf_counter()
@@ -64,7 +64,7 @@ def timed_gradescope_run(zip_path, notebook, work):
     return seconds, sum(fixtures.question_scores(results).values())
 
 
-def stock_zip(zip_path, dest):
+def stock_zip(zip_path: Path, dest: Path) -> Path:
     """A copy of the zip whose otter_config.json names no plugin: otter's default grading."""
     with zipfile.ZipFile(zip_path) as src, zipfile.ZipFile(dest, "w") as out:
         for info in src.infolist():
@@ -77,7 +77,7 @@ def stock_zip(zip_path, dest):
     return dest
 
 
-def timed_otter_run(zip_path, notebook, work):
+def timed_otter_run(zip_path: Path, notebook: Path, work: Path) -> tuple[float, float]:
     out = Path(tempfile.mkdtemp(dir=work))
     start = time.perf_counter()
     results, _ = fixtures.otter_run(zip_path, notebook, out)
@@ -86,7 +86,8 @@ def timed_otter_run(zip_path, notebook, work):
     return seconds, sum(scores.values())
 
 
-def bench_assignment(name, repeat, work):
+def bench_assignment(name: str, repeat: int, work: Path
+                     ) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
     """{label: median seconds} and {label: total score} for one assignment's solution."""
     paths = build.built_paths(name)
     if paths["zip"] is None:
@@ -110,13 +111,18 @@ OURS_LABEL = "this project's grading (Gradescope path)"
 STOCK_LABEL = "stock otter run (tests in the kernel)"
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignments", nargs="*", help="default: every assignment")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=10,
-                        help="submissions for the batch run (0: none)")
-    args = parser.parse_args(argv)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``backprop bench``."""
+    parser.add_argument("assignments", nargs="*", metavar="NAME",
+                        help="assignments to time; default: all")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N",
+                        help="runs of each measurement; the median is shown (default: 3)")
+    parser.add_argument("--batch", type=int, default=10, metavar="N",
+                        help="submissions for the batch run (0: none; default: 10)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Time grading as ``args`` asks and print the table; return the exit status."""
     names = args.assignments or build.assignment_names()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
@@ -140,7 +146,14 @@ def main(argv=None):
     return 0
 
 
-def batch_throughput(name, paths, work, count):
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def batch_throughput(name: str, paths: dict[str, Any], work: Path, count: int
+                     ) -> list[tuple[int, float]]:
     """Seconds for grade_all on ``count`` submissions with 1 job and with one per core."""
     catalogue = fixtures.load_catalogue(name)
     samples = [f for f, spec in catalogue.items() if spec.get("sample")]

@@ -1,6 +1,6 @@
 """Build every assignment with ``otter assign`` and grade the sample submissions.
 
-Usage: ``python -m autograder.instructor.build [ASSIGNMENT ...] [--no-samples]``
+Usage: ``backprop build [ASSIGNMENT ...] [--no-samples]``
 
 For each folder ``assignments/<name>/`` holding ``<name>.ipynb`` this
 
@@ -13,6 +13,10 @@ For each folder ``assignments/<name>/`` holding ``<name>.ipynb`` this
 3. builds the sample submissions of ``tests/fixtures/<name>.yaml`` into
    ``dist/<name>/samples/`` and grades them with :mod:`autograder.instructor.grade_all` (the zip's
    Gradescope entry point) into ``dist/<name>/graded-samples/``, printing a score table.
+
+Every zip installs exactly the pins of ``requirements-grading.lock`` (see
+:mod:`autograder.instructor.lock`): otter's ``overwrite_requirements`` keeps otter from adding
+an unpinned line of its own.
 
 Any failure prints why and exits non-zero.
 """
@@ -29,11 +33,14 @@ from pathlib import Path
 
 import yaml
 
+from autograder.instructor.lock import GRADING_PYTHON, zip_requirements
 from autograder.instructor.paths import ASSIGNMENTS, DIST, ROOT, otter_command
 
 # What every assignment shares; the master notebook's own config overrides it.
 SHARED_ASSIGN_CONFIG = {
-    "requirements": "requirements.txt",
+    "requirements": "requirements.txt",   # written by stage(): the lock's pins
+    "overwrite_requirements": True,       # ... and nothing else (no otter-grader line)
+    "python_version": GRADING_PYTHON,     # the Python the lock was resolved for
     "files": ["autograder"],              # students need the checks for grader.check
     # the reference goes in the zip only, and a pyproject.toml that installs autograder/
     # (never solutions/) into the grading image, so that otter can load the plugin
@@ -51,22 +58,17 @@ SHARED_ASSIGN_CONFIG = {
     },
 }
 
-# Pinned packages the grading image installs (otter adds otter-grader itself).
-ZIP_REQUIREMENTS = ["numpy==2.4.6", "matplotlib==3.11.2", "PyYAML==6.0.3",
-                    "backprop-grading @ file:///autograder/source/files"]
-
-
 class BuildError(RuntimeError):
     """A build step failed; the message says which and why."""
 
 
-def assignment_names():
+def assignment_names() -> list[str]:
     """Names of the assignments: folders of assignments/ holding a notebook of the same name."""
     return sorted(p.parent.name for p in ASSIGNMENTS.glob("*/*.ipynb")
                   if p.stem == p.parent.name)
 
 
-def stage(name):
+def stage(name: str) -> Path:
     """Copy the master notebook and what it ships into dist/.stage/<name>/; return the notebook."""
     src = ASSIGNMENTS / name
     stage_dir = DIST / ".stage" / name
@@ -86,11 +88,11 @@ def stage(name):
     config = {**SHARED_ASSIGN_CONFIG, "generate": generate}
     with open(stage_dir / "assign_config.yaml", "w") as f:
         yaml.safe_dump(config, f, sort_keys=False)
-    (stage_dir / "requirements.txt").write_text("\n".join(ZIP_REQUIREMENTS) + "\n")
+    (stage_dir / "requirements.txt").write_text("\n".join(zip_requirements()) + "\n")
     return stage_dir / f"{name}.ipynb"
 
 
-def stage_package(name, target):
+def stage_package(name: str, target: Path) -> None:
     """Copy what ships of autograder/: the student part and the grading runtime, each with
     only this assignment's own question module (the student copy loses the runtime after
     ``otter assign``, see :func:`keep_student_part`). The instructor's tools never ship."""
@@ -107,7 +109,7 @@ def stage_package(name, target):
     shutil.copytree(src, target, ignore=ignore)
 
 
-def keep_student_part(student_dir):
+def keep_student_part(student_dir: Path) -> None:
     """Students receive only autograder/student (their public checks), not the runtime."""
     runtime = student_dir / "autograder" / "runtime"
     if runtime.exists():
@@ -131,7 +133,7 @@ def _add_credit(generate, master):
 PLUGIN = "autograder.runtime.otter_plugin.TrustedGrading"
 
 
-def assign(name):
+def assign(name: str) -> dict[str, Path | None]:
     """Run otter assign for one assignment; raise BuildError with otter's output on failure.
 
     dist/ is made private (mode 700): it holds the zips, with the hidden tests and the
@@ -156,7 +158,7 @@ def assign(name):
     return paths
 
 
-def replace_build_output(fresh, result):
+def replace_build_output(fresh: Path, result: Path) -> None:
     """Put otter's new layout (student/, autograder/) in place of the old one, and nothing
     else: graded results kept beside it in dist/<name>/ survive a rebuild."""
     result.mkdir(parents=True, exist_ok=True)
@@ -170,7 +172,7 @@ def replace_build_output(fresh, result):
     fresh.rmdir()
 
 
-def use_our_entry_point(zip_path):
+def use_our_entry_point(zip_path: Path) -> None:
     """Replace otter's run_otter.py in the zip with autograder/runtime/gradescope_run.py.
 
     Ours calls otter's autograder the same way and guarantees a results.json.
@@ -185,7 +187,12 @@ def use_our_entry_point(zip_path):
             zf.writestr(info, entry if info.filename == "run_otter.py" else data)
 
 
-def built_paths(name):
+def shown(path: Path) -> Path:
+    """``path`` relative to the checkout when it is inside it (dist/ may be elsewhere)."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def built_paths(name: str) -> dict[str, Path | None]:
     """The student notebook, the autograder zip and the solution notebook of a built assignment."""
     zips = sorted(glob.glob(str(DIST / name / "autograder" / f"{name}-autograder_*.zip")))
     return {
@@ -195,11 +202,16 @@ def built_paths(name):
     }
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignments", nargs="*", help="default: every assignment")
-    parser.add_argument("--no-samples", action="store_true", help="build only")
-    args = parser.parse_args(argv)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``backprop build``."""
+    parser.add_argument("assignments", nargs="*", metavar="NAME",
+                        help="assignments to build (folders of assignments/); default: all")
+    parser.add_argument("--no-samples", action="store_true",
+                        help="build only: do not grade the sample submissions")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the assignments ``args`` names and grade their samples; return the exit status."""
     names = args.assignments or assignment_names()
     unknown = sorted(set(names) - set(assignment_names()))
     if unknown:
@@ -216,20 +228,26 @@ def main(argv=None):
         except BuildError as e:
             print(e, file=sys.stderr)
             return 1
-        print(f"   student notebook: {paths['student'].relative_to(ROOT)}")
-        print(f"   autograder zip:   {paths['zip'].relative_to(ROOT)}")
+        print(f"   student notebook: {shown(paths['student'])}")
+        print(f"   autograder zip:   {shown(paths['zip'])}")
         if args.no_samples:
             continue
         print(f"== {name}: grading the sample submissions with the zip", flush=True)
         rows = fixtures.grade_samples(name, paths)
         print(fixtures.score_table(rows))
-        graded = (DIST / name / "graded-samples").relative_to(ROOT)
+        graded = shown(DIST / name / "graded-samples")
         print(f"   grades: {graded}/grades.csv   report: {graded}/report.html")
         failed |= any(not r["as_expected"] for r in rows)
     if failed:
         print("error: a sample submission did not get its expected score", file=sys.stderr)
         return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ Points, auto/written (otter's ``manual``) and required/optional/extra credit (th
 ``# BEGIN QUESTION`` configs, never written in coverage.yaml: the notebook is the one
 source of truth. Questions added beyond the handouts are listed under ``item: addition``.
 
-``python -m autograder.instructor.coverage`` rewrites the README section "Coverage of the handouts"
+``backprop coverage`` rewrites the README section "Coverage of the handouts"
 between ``<!-- coverage:<name>:start -->`` and ``<!-- coverage:<name>:end -->``;
 ``--check`` only says whether it is up to date (exit 1 if not).
 """
@@ -22,26 +22,28 @@ between ``<!-- coverage:<name>:start -->`` and ``<!-- coverage:<name>:end -->``;
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
 
-from autograder.instructor.paths import ASSIGNMENTS, README, ROOT
+from autograder.instructor.paths import ASSIGNMENTS, README
+
 SECTION = "## Coverage of the handouts"
 CREDITS = ("required", "optional", "extra")
 CREDIT_LABEL = {"required": "required", "optional": "optional", "extra": "extra credit"}
-COMMAND = ".venv/bin/python -m autograder.instructor.coverage"
+COMMAND = ".venv/bin/backprop coverage"
 
 
-def coverage_path(name):
+def coverage_path(name: str) -> Path:
     return ASSIGNMENTS / name / "coverage.yaml"
 
 
-def notebook_path(name):
+def notebook_path(name: str) -> Path:
     return ASSIGNMENTS / name / f"{name}.ipynb"
 
 
-def notebook_questions(path):
+def notebook_questions(path: Path) -> dict[str, dict[str, Any]]:
     """The question configs of a master notebook, in order: {name: {points, manual, credit}}.
 
     ``points`` is the question's ``points`` (a list is summed; absent is None), ``manual``
@@ -66,7 +68,21 @@ def notebook_questions(path):
     return questions
 
 
-def load_coverage(path):
+def full_marks(name: str) -> dict[str, float]:
+    """Full marks of each auto-graded question of an assignment, read from its master
+    notebook: the one source of every question's points (optional and extra-credit
+    questions included, at their own points)."""
+    marks = {}
+    for question, config in notebook_questions(notebook_path(name)).items():
+        if config["manual"]:
+            continue
+        if config["points"] is None:
+            raise ValueError(f"{name}: question {question!r} gives no points in its config")
+        marks[question] = config["points"]
+    return marks
+
+
+def load_coverage(path: Path) -> dict[str, Any]:
     """coverage.yaml as a dict {"handouts": [...], "items": [...]}, with its schema checked."""
     with open(path) as f:
         data = yaml.safe_load(f) or {}
@@ -88,7 +104,7 @@ def load_coverage(path):
     return data
 
 
-def problems(name):
+def problems(name: str) -> list[str]:
     """What is wrong between an assignment's coverage.yaml and its notebook (empty if nothing)."""
     data = load_coverage(coverage_path(name))
     questions = notebook_questions(notebook_path(name))
@@ -126,7 +142,7 @@ def _cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
-def render_table(name):
+def render_table(name: str) -> str:
     """The markdown coverage table of one assignment (no surrounding markers)."""
     data = load_coverage(coverage_path(name))
     questions = notebook_questions(notebook_path(name))
@@ -162,7 +178,7 @@ def render_table(name):
     return "\n".join(lines)
 
 
-def assignments_with_coverage():
+def assignments_with_coverage() -> list[str]:
     return sorted(p.parent.name for p in ASSIGNMENTS.glob("*/coverage.yaml")
                   if notebook_path(p.parent.name).exists())
 
@@ -171,7 +187,7 @@ def _markers(name):
     return f"<!-- coverage:{name}:start -->", f"<!-- coverage:{name}:end -->"
 
 
-def update_readme_text(text, names=None):
+def update_readme_text(text: str, names: list[str] | None = None) -> str:
     """README text with each assignment's table rewritten between its markers.
 
     Adds the section and a subsection per assignment if they are missing (the section
@@ -202,11 +218,14 @@ def update_readme_text(text, names=None):
     return text
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``backprop coverage``."""
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if the README section is out of date, without writing")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every coverage.yaml and rewrite (or with --check, compare) the README section."""
     bad = {n: problems(n) for n in assignments_with_coverage()}
     for name, found in bad.items():
         for p in found:
@@ -223,6 +242,12 @@ def main(argv=None):
         README.write_text(new)
         print("README.md: coverage section rewritten")
     return 1 if any(bad.values()) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

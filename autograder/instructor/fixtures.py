@@ -21,19 +21,22 @@ import secrets
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
 
 from autograder.instructor import grade_all
+from autograder.instructor.coverage import full_marks
 from autograder.instructor.grade_all import gradescope_run, question_scores
-
 from autograder.instructor.paths import FIXTURES, ROOT, otter_command
+
 DEFAULT_MAX_SECONDS = 180  # a fixture's grading must end within this, unless it says otherwise
 
 
-def load_catalogue(name):
+def load_catalogue(name: str) -> dict[str, dict[str, Any]]:
     """The fixture catalogue of an assignment: dict from fixture name to its spec."""
     with open(FIXTURES / f"{name}.yaml") as f:
         return yaml.safe_load(f)["fixtures"]
@@ -50,7 +53,7 @@ def _malicious_pickle(marker):
     return pickle.dumps(Payload())
 
 
-def build_submission(spec, paths, dest):
+def build_submission(spec: dict[str, Any], paths: dict[str, Any], dest: str | Path) -> Path:
     """Write the submission a fixture spec describes to ``dest``; return its path.
 
     ``zip_with`` ({path in the zip: text}) makes a zip holding the notebook and those files;
@@ -91,9 +94,11 @@ def build_submission(spec, paths, dest):
     return dest
 
 
-def otter_run(zip_path, submission, out_dir, timeout=600):
+def otter_run(zip_path: Path, submission: Path, out_dir: Path, timeout: float = 600
+              ) -> tuple[dict[str, Any], str]:
     """Grade one submission with ``otter run``; return (results.json as a dict, stdout)."""
-    cmd = [*otter_command(), "run", "-a", str(zip_path), "-o", str(out_dir), "--no-logo", str(submission)]
+    cmd = [*otter_command(), "run", "-a", str(zip_path), "-o", str(out_dir), "--no-logo",
+           str(submission)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     results = Path(out_dir) / "results.json"
     if not results.exists():
@@ -103,7 +108,7 @@ def otter_run(zip_path, submission, out_dir, timeout=600):
         return json.load(f), proc.stdout + proc.stderr
 
 
-def leak_needles(zip_path):
+def leak_needles(zip_path: Path) -> list[str]:
     """Text that must never reach a student: hidden test source lines and reference values.
 
     From the zip itself: each line of a hidden test case longer than 24 characters, and
@@ -125,7 +130,7 @@ def leak_needles(zip_path):
     return sorted(needles)
 
 
-def reference_value_needles(module_name):
+def reference_value_needles(module_name: str) -> list[str]:
     """The reference module's first docstring line and its arrays at 4 significant figures."""
     import importlib
 
@@ -144,12 +149,13 @@ def reference_value_needles(module_name):
     return sorted(needles)
 
 
-def question_outputs(results):
+def question_outputs(results: dict[str, Any]) -> dict[str, str]:
     """Feedback text per question from a results.json dict."""
     return {t["name"]: t.get("output", "") for t in results["tests"]}
 
 
-def compare(spec, results, full, hidden=()):
+def compare(spec: dict[str, Any], results: dict[str, Any], full: dict[str, float],
+            hidden: Iterable[str] = ()) -> list[str]:
     """Differences between a graded submission and its expectation (empty if as expected).
 
     Also a difference: any of ``hidden`` (hidden test text, reference values) appearing
@@ -176,11 +182,12 @@ def compare(spec, results, full, hidden=()):
     return problems
 
 
-def grade_fixtures(name, paths, names=None, jobs=None):
+def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None = None,
+                   jobs: int | None = None) -> list[dict[str, Any]]:
     """Build and grade fixtures of an assignment in parallel; return one row per fixture.
 
     A row: {"name", "total", "possible", "scores", "problems", "as_expected", "results"}.
-    Full marks per question come from grading the solution notebook itself.
+    Full marks per question come from the master notebook (:func:`coverage.full_marks`).
     """
     catalogue = load_catalogue(name)
     names = list(catalogue) if names is None else list(names)
@@ -223,7 +230,7 @@ def grade_fixtures(name, paths, names=None, jobs=None):
     finally:  # the unpacked zips and submissions: nothing is left in the temporary folder
         import shutil
         shutil.rmtree(work, ignore_errors=True)
-    full = question_scores(graded["solution"][0])
+    full = full_marks(name)
     needles = leak_needles(paths["zip"]) + reference_value_needles(name)
     rows = []
     for fixture in names:
@@ -245,7 +252,7 @@ def grade_fixtures(name, paths, names=None, jobs=None):
     return rows
 
 
-def marked_tasks(mark):
+def marked_tasks(mark: str) -> set[int]:
     """pids of live tasks whose environment carries ``mark`` (every thread is looked at, so
     that a process whose leader is a zombie is found through its other threads)."""
     needle = f"BACKPROP_ATTACK_MARK={mark}".encode()
@@ -267,59 +274,74 @@ def marked_tasks(mark):
     return found
 
 
-def attack_ipc_key(mark):
+def attack_ipc_key(mark: str) -> int:
     """The System V IPC key an attack payload uses for what it creates (from its marker)."""
     import zlib
     return zlib.crc32(mark.encode()) & 0x7FFFFFFF
 
 
-def attack_leftovers(mark, wait=2.0):
+def attack_leftovers(mark: str, wait: float = 2.0) -> list[str]:
     """What an attack fixture left behind: live processes carrying its marker, and files
     named with it in any folder every uid may write in, and System V IPC objects keyed with
     it (:func:`attack_ipc_key`). All are removed, and reported."""
-    import shutil
+    return (_leftover_processes(mark, wait) + _leftover_ipc(attack_ipc_key(mark))
+            + _leftover_files(mark))
+
+
+def _leftover_processes(mark, wait):
+    """Processes carrying ``mark`` still alive ``wait`` seconds on: killed, and reported."""
     import signal
     import time
-    problems = []
     end = time.monotonic() + wait
     survivors = marked_tasks(mark)
     while survivors and time.monotonic() < end:
         time.sleep(0.1)
         survivors = marked_tasks(mark)
-    if survivors:
-        problems.append(f"{len(survivors)} process(es) outlived the grading")
-        for _ in range(50):
-            for pid in marked_tasks(mark):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-    from autograder.runtime.containment import shared_writable_dirs
-    key = attack_ipc_key(mark)
-    for kind in ("shm", "msg", "sem"):  # System V objects keyed with the marker
+    if not survivors:
+        return []
+    for _ in range(50):  # a fork bomb may still be forking: kill until none is left
+        for pid in marked_tasks(mark):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    return [f"{len(survivors)} process(es) outlived the grading"]
+
+
+def _leftover_ipc(key):
+    """System V shared memory, queues and semaphores keyed ``key``: removed, and reported."""
+    problems = []
+    for kind, flag in (("shm", "-m"), ("msg", "-q"), ("sem", "-s")):
         try:
             lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
         except OSError:
             continue
-        for line in lines:
-            if line.split() and int(line.split()[0]) == key:
-                problems.append(f"left behind: System V {kind} {line.split()[1]}")
-                flag = {"shm": "-m", "msg": "-q", "sem": "-s"}[kind]
-                subprocess.run(["ipcrm", flag, line.split()[1]], capture_output=True)
-    for top in shared_writable_dirs():  # /tmp, /var/tmp, /dev/shm, /run/lock...
-        for root, dirs, files in os.walk(top):
-            for entry in dirs + files:
-                if mark in entry:
-                    path = os.path.join(root, entry)
-                    problems.append(f"left behind: {path}")
-                    if os.path.isdir(path) and not os.path.islink(path):
-                        shutil.rmtree(path, ignore_errors=True)
-                    else:
-                        os.unlink(path)
+        for fields in (line.split() for line in lines):
+            if fields and int(fields[0]) == key:
+                problems.append(f"left behind: System V {kind} {fields[1]}")
+                subprocess.run(["ipcrm", flag, fields[1]], capture_output=True)
     return problems
 
 
-def grade_samples(name, paths):
+def _leftover_files(mark):
+    """Files named with ``mark`` in folders every uid may write in: removed, and reported."""
+    import shutil
+
+    from autograder.runtime.containment import shared_writable_dirs
+    problems = []
+    for top in shared_writable_dirs():  # /tmp, /var/tmp, /dev/shm, /run/lock...
+        for root, dirs, files in os.walk(top):
+            for entry in (e for e in dirs + files if mark in e):
+                path = os.path.join(root, entry)
+                problems.append(f"left behind: {path}")
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
+    return problems
+
+
+def grade_samples(name: str, paths: dict[str, Any]) -> list[dict[str, Any]]:
     """Grade the fixtures marked ``sample: true`` as an instructor would: with grade_all.
 
     The samples are written to dist/<name>/samples/ and graded into
@@ -338,7 +360,7 @@ def grade_samples(name, paths):
     records = grade_all.grade_folder(name, samples, build.DIST / name / "graded-samples",
                                      regrade=True, zip_path=paths["zip"], quiet=True)
     by_name = {Path(r["file"]).stem: r for r in records}
-    full = question_scores(by_name["solution"]["results"])
+    full = full_marks(name)
     rows = []
     for fixture in names:
         results = by_name[fixture]["results"] or {"tests": []}
@@ -350,7 +372,7 @@ def grade_samples(name, paths):
     return rows
 
 
-def score_table(rows):
+def score_table(rows: list[dict[str, Any]]) -> str:
     """A plain-text table: one row per submission, one column per question, then the total."""
     questions = sorted({q for r in rows for q in r["scores"]})
     width = max(len(r["name"]) for r in rows)

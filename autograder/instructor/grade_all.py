@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m autograder.instructor.grade_all ASSIGNMENT SUBMISSIONS [-o OUT] [--jobs N] [--regrade]
+    backprop grade NAME FOLDER [-o OUT] [--jobs N] [--regrade]
 
 Every file in SUBMISSIONS (a notebook, or the zip a notebook's last cell exports) is
 graded by the assignment's zip through its Gradescope entry point (``run_otter.py``) in a
@@ -34,6 +34,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any, TextIO
 
 from autograder.instructor import build
 
@@ -41,7 +42,9 @@ SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
 
 
-def gradescope_run(zip_path, submission, work, timeout=GRADER_TIMEOUT, env=None):
+def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Path,
+                   timeout: float = GRADER_TIMEOUT, env: dict[str, str] | None = None
+                   ) -> tuple[dict[str, Any], str]:
     """Grade as Gradescope does: the zip's run_otter.py in a copy of /autograder's layout.
 
     Returns (results.json as a dict, output). The submission is unpacked into submission/
@@ -70,16 +73,16 @@ def gradescope_run(zip_path, submission, work, timeout=GRADER_TIMEOUT, env=None)
         return json.load(f), proc.stdout + proc.stderr
 
 
-def question_scores(results):
+def question_scores(results: dict[str, Any]) -> dict[str, float]:
     """Points per question from a results.json dict (the 'Public Tests' summary is skipped)."""
     return {t["name"]: t["score"] for t in results.get("tests", []) if "score" in t}
 
 
-def digest(path):
+def digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def grade_one(zip_path, submission, out_dir):
+def grade_one(zip_path: Path, submission: Path, out_dir: Path) -> dict[str, Any]:
     """Grade one submission; write results/<name>.json atomically; return its record."""
     record_path = out_dir / "results" / f"{submission.name}.json"
     start = time.monotonic()
@@ -106,7 +109,7 @@ def grade_one(zip_path, submission, out_dir):
     return record
 
 
-def load_records(out_dir):
+def load_records(out_dir: Path) -> list[dict[str, Any]]:
     records = []
     for path in sorted((out_dir / "results").glob("*.json")):
         try:
@@ -116,13 +119,13 @@ def load_records(out_dir):
     return records
 
 
-def credit_points(results):
+def credit_points(results: dict[str, Any] | None) -> dict[str, tuple[str, float]]:
     """{question: (credit, points)} of the optional and extra-credit questions of a result."""
     credit = ((results or {}).get("extra_data") or {}).get("credit") or {}
     return {q: (c["credit"], c["points"]) for q, c in credit.items()}
 
 
-def write_csv(records, path, questions):
+def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -> None:
     """One row per submission: total (extra credit included), the required maximum, the
     points earned on optional and extra-credit questions, then points per question."""
     with open(path, "w", newline="") as f:
@@ -138,7 +141,7 @@ def write_csv(records, path, questions):
                              *[scores.get(q, 0) for q in questions], r.get("reason", "")])
 
 
-def progress(done, total, failed, stream=sys.stderr):
+def progress(done: int, total: int, failed: int, stream: TextIO = sys.stderr) -> None:
     width = 30
     filled = int(width * done / max(total, 1))
     stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} graded, "
@@ -146,8 +149,9 @@ def progress(done, total, failed, stream=sys.stderr):
     stream.flush()
 
 
-def grade_folder(assignment, submissions, out_dir=None, jobs=None, regrade=False,
-                 zip_path=None, quiet=False):
+def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path | None = None,
+                 jobs: int | None = None, regrade: bool = False, zip_path: Path | None = None,
+                 quiet: bool = False) -> list[dict[str, Any]]:
     """Grade every submission in a folder; return the records of all graded submissions."""
     zip_path = zip_path or build.built_paths(assignment)["zip"]
     if zip_path is None:
@@ -182,21 +186,35 @@ def grade_folder(assignment, submissions, out_dir=None, jobs=None, regrade=False
     return records
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignment")
-    parser.add_argument("submissions", help="folder of notebooks and/or exported zips")
-    parser.add_argument("-o", "--out", help="default: dist/<assignment>/graded")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count(),
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``backprop grade``."""
+    parser.add_argument("assignment", metavar="NAME",
+                        help="the assignment (built by `backprop build`)")
+    parser.add_argument("submissions", metavar="FOLDER",
+                        help="folder of submissions: notebooks and/or the zips they export")
+    parser.add_argument("-o", "--out", metavar="OUT",
+                        help="where results, grades.csv and report.html go "
+                             "(default: dist/NAME/graded)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), metavar="N",
                         help="submissions graded at once (default: the number of cores)")
-    parser.add_argument("--regrade", action="store_true", help="grade everything again")
-    args = parser.parse_args(argv)
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade everything again, not only new or changed submissions")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade the folder ``args`` names; return the exit status."""
     records = grade_folder(args.assignment, args.submissions, args.out, args.jobs, args.regrade)
     out = Path(args.out or build.DIST / args.assignment / "graded")
     bad = [r for r in records if r["status"] != "graded"]
     print(f"{len(records)} submissions, {len(bad)} could not be graded: {out / 'grades.csv'}, "
           f"{out / 'report.html'}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,23 @@
-"""Where the instructor's tools find things: the one place that knows the checkout's layout."""
+"""Where the instructor's tools find things: the one place that knows the checkout's layout.
+
+``BACKPROP_ROOT`` points every tool at another checkout (the tests scaffold a new
+assignment in a temporary copy of the repository, never in this one); ``BACKPROP_DIST``
+moves the build output alone.
+"""
 
 import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(os.environ.get("BACKPROP_ROOT") or Path(__file__).resolve().parents[2]).resolve()
 ASSIGNMENTS = ROOT / "assignments"
 FIXTURES = ROOT / "tests" / "fixtures"
+SOLUTIONS = ROOT / "solutions"
 README = ROOT / "README.md"
+# The development pins (top-level packages) and the grading image's complete lock, made
+# from the former by `backprop lock`.
+REQUIREMENTS = ROOT / "requirements.txt"
+GRADING_LOCK = ROOT / "requirements-grading.lock"
 # Built zips, student notebooks and graded folders. BACKPROP_DIST moves it (the tests build
 # in a temporary folder, never in the instructor's dist/).
 DIST = Path(os.environ.get("BACKPROP_DIST") or ROOT / "dist")

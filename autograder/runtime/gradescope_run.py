@@ -198,7 +198,8 @@ def grade(ag_dir):
     output = results.to_gradescope_dict(config)
     if notes:
         output["output"] = "\n".join(notes)
-    output["extra_data"] = {"sandbox": contained}
+    # the diagnoses as data, for the class report: {question: [mistake, ...]}
+    output["extra_data"] = {"sandbox": contained, "mistakes": trusted.mistakes(results)}
     return apply_credit(output, plugin_config(raw_config).get("credit", {}))
 
 

@@ -6,8 +6,9 @@ the zip, resolves the submission, writes results.json. The plugin changes what i
 
 - ``before_grading``: everything in the submission folder except the notebook is deleted
   (files shipped in a zip, ``.OTTER_LOG``, a ``tests`` folder, a fake ``numpy`` or ``otter``),
-  so otter never loads the log. The notebook is then graded by :func:`autograder.runtime.trusted.grade`
-  against the zip's own copy of the tests, in a sandboxed kernel.
+  so otter never loads the log. The notebook is then graded by
+  :func:`autograder.runtime.trusted.grade` against the zip's own copy of the tests, in a
+  sandboxed kernel.
 - ``before_execution``: otter is handed an empty notebook, so no student code runs in
   otter's own kernel.
 - ``after_grading``: otter's (empty) results are replaced by the trusted ones.
@@ -38,7 +39,8 @@ class TrustedGrading(AbstractOtterPlugin):
 
     @property
     def _autograder_dir(self):
-        # the submission lives in <autograder>/submission/, the zip's contents in <autograder>/source/
+        # the submission lives in <autograder>/submission/, the zip's contents in
+        # <autograder>/source/
         return Path(self.submission_path).resolve().parent.parent
 
     def _source_tests(self):

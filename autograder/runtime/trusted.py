@@ -13,16 +13,25 @@ from it, or a reference value.
 
 import glob
 import os
+from dataclasses import dataclass
 
 from otter.test_files import GradingResults
 from otter.test_files.abstract_test import TestCaseResult
 from otter.test_files.exception_test import ExceptionTestFile
 
-from autograder.student.checks import AnswerError
 from autograder.runtime.sandbox import RemoteEnvironment, Sandbox, StudentError
+from autograder.student.checks import AnswerError
 
 PASSED = "✅ Test case passed"
 FAILED = "❌ Test case failed"
+
+
+@dataclass
+class Verdict(TestCaseResult):
+    """otter's test case result, with the mistake the answer was recognised as (the
+    ``AnswerError.mistake`` of the failure, or None): reports count it as data."""
+
+    mistake: str | None = None
 
 
 def _failure_message(exc, hidden):
@@ -43,12 +52,24 @@ def run_test_file(test_file, env):
     for tc in test_file.test_cases:
         try:
             tc.body.call_func(env)
-            results.append(TestCaseResult(test_case=tc, message=PASSED, passed=True))
+            results.append(Verdict(test_case=tc, message=PASSED, passed=True))
         except Exception as e:  # a verdict; the message says why
-            results.append(TestCaseResult(test_case=tc, message=_failure_message(e, tc.hidden),
-                                          passed=False))
+            results.append(Verdict(test_case=tc, message=_failure_message(e, tc.hidden),
+                                   passed=False, mistake=getattr(e, "mistake", None)))
     test_file.test_case_results = results
     return test_file
+
+
+def mistakes(results: GradingResults) -> dict[str, list[str]]:
+    """The diagnosed mistakes per question, in test case order (questions without any are
+    left out): what results.json's ``extra_data.mistakes`` holds."""
+    found = {}
+    for question, test_file in results.results.items():
+        named = [r.mistake for r in test_file.test_case_results
+                 if getattr(r, "mistake", None)]
+        if named:
+            found[question] = named
+    return found
 
 
 def grade(notebook_path, tests_dir, limits=None):

@@ -1,0 +1,45 @@
+"""``backprop``: the instructor's one command line (as ``otter`` and ``nbgrader`` have).
+
+Each subcommand is a module of :mod:`autograder.instructor` exposing ``add_arguments(parser)``
+and ``run(args) -> exit status``; this file only wires them together (the heavy imports,
+otter and matplotlib, stay inside the commands that need them).
+"""
+
+import argparse
+import importlib
+import sys
+
+# subcommand: (module, one-line help). The module's docstring is the subcommand's --help text.
+COMMANDS = {
+    "build": ("build", "build assignments with otter assign and grade their sample submissions"),
+    "grade": ("grade_all", "grade a folder of submissions as Gradescope would: CSV and report"),
+    "bench": ("bench", "time grading against the floor and stock otter"),
+    "coverage": ("coverage", "check coverage.yaml files and rewrite the README's coverage tables"),
+    "new": ("new", "scaffold a new assignment (notebook, checks, reference, fixtures)"),
+    "lock": ("lock", "regenerate requirements-grading.lock, the grading image's pins"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``backprop`` argument parser, with one subparser per command."""
+    top = argparse.ArgumentParser(
+        prog="backprop", description="Build, grade and maintain the backpropagation homework.",
+        epilog="`backprop COMMAND --help` explains each command.")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command, (module_name, summary) in COMMANDS.items():
+        module = importlib.import_module(f"autograder.instructor.{module_name}")
+        sub = commands.add_parser(command, help=summary, description=module.__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``backprop`` with ``argv`` (default: the command line); return the exit status."""
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Does ``backprop`` explain itself, and does ``backprop new`` scaffold an assignment that
+builds and grades its fixtures as expected, without touching this checkout?"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.instructor import cli
+from autograder.instructor.paths import ROOT
+
+# what a checkout needs for the tools to run in it (dist/, .venv and .git stay behind)
+CHECKOUT = ["autograder", "solutions", "assignments", "tests/fixtures", "otter_config.json",
+            "pyproject.toml", "requirements.txt", "requirements-grading.lock", "README.md"]
+
+
+@pytest.mark.parametrize("command", [None, *cli.COMMANDS])
+def test_every_command_has_help(command, capsys):
+    """Does `backprop [COMMAND] --help` exit 0 and describe what it does?"""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"] if command else ["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"usage: backprop {command or ''}".rstrip())
+    if command:
+        assert len(text.splitlines()) > 8, text  # the module's description, not just usage
+    else:
+        assert all(name in text for name in cli.COMMANDS)
+
+
+def test_grade_help_names_its_options(capsys):
+    """Does `backprop grade --help` show NAME FOLDER, -o OUT, --jobs N and --regrade?"""
+    with pytest.raises(SystemExit):
+        cli.main(["grade", "--help"])
+    usage = capsys.readouterr().out.split("\n\n")[0]
+    for part in ("NAME", "FOLDER", "-o OUT", "--jobs N", "--regrade"):
+        assert part in usage
+
+
+@pytest.fixture
+def checkout(tmp_path):
+    """A copy of this checkout's sources in a temporary folder."""
+    root = tmp_path / "repo"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+    for part in CHECKOUT:
+        src, dest = ROOT / part, root / part
+        if src.is_dir():
+            shutil.copytree(src, dest, ignore=ignore)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dest)
+    return root
+
+
+def backprop(root, *args, timeout=60):
+    """Run `backprop ARGS` on the checkout at ``root`` (its own sources imported first)."""
+    env = {**os.environ, "BACKPROP_ROOT": str(root), "BACKPROP_DIST": str(root / "dist"),
+           "PYTHONPATH": str(root)}
+    return subprocess.run([sys.executable, "-m", "autograder.instructor.cli", *args], env=env,
+                          cwd=root, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("name", ["Toy", "toy_example", "1toy", "toy-", "a--b", "checks", ""])
+def test_new_refuses_an_invalid_name(checkout, name):
+    """Is a name otter, Python or the layout could not take refused, writing nothing?"""
+    before = sorted(p for p in checkout.rglob("*"))
+    proc = backprop(checkout, "new", name)
+    assert proc.returncode == 2
+    assert "error:" in proc.stderr
+    assert sorted(p for p in checkout.rglob("*")) == before
+
+
+def test_new_refuses_an_existing_name(checkout):
+    """Is an existing assignment (or a half-made one) left alone?"""
+    proc = backprop(checkout, "new", "matrix-backprop")
+    assert proc.returncode == 2 and "is taken" in proc.stderr
+    (checkout / "solutions" / "half_made.py").write_text("")
+    proc = backprop(checkout, "new", "half-made")
+    assert proc.returncode == 2 and "solutions/half_made.py" in proc.stderr
+    assert not (checkout / "assignments" / "half-made").exists()
+
+
+@pytest.mark.slow
+def test_scaffold_builds_and_its_fixtures_get_their_scores(checkout):
+    """Does a scaffolded assignment pass the coverage check, build with otter assign and
+    grade its solution, blank and wrong-answer fixtures to their expected scores?"""
+    proc = backprop(checkout, "new", "toy-example")
+    assert proc.returncode == 0, proc.stderr
+    assert not (ROOT / "assignments" / "toy-example").exists()  # this checkout: untouched
+    coverage = subprocess.run(
+        [sys.executable, "-c", "from autograder.instructor import coverage; "
+         "print(coverage.problems('toy-example'))"],
+        env={**os.environ, "BACKPROP_ROOT": str(checkout), "PYTHONPATH": str(checkout)},
+        capture_output=True, text=True, cwd=checkout)
+    assert coverage.stdout.strip() == "[]", coverage.stderr
+    proc = backprop(checkout, "build", "toy-example", timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = proc.stdout.split("expected?", 1)[1]
+    rows = {line.split()[0]: line for line in table.splitlines() if line.strip()
+            and not line.startswith(("-", " "))}
+    assert set(rows) == {"solution", "blank", "q1-missing-factor-2"}
+    assert "2/2 yes" in rows["solution"]
+    assert "0/2 yes" in rows["blank"] and "0/2 yes" in rows["q1-missing-factor-2"]
+    assert Path(checkout / "dist" / "toy-example" / "student" / "toy-example.ipynb").exists()

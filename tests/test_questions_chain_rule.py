@@ -135,7 +135,8 @@ def as_lists(f):
 def numpy_scalars(f):
     """``f`` returning numpy scalars and 0-d arrays where it returned python floats."""
     def g(*args):
-        return {k: (np.float64(v) if i % 2 else np.array(v)) for i, (k, v) in enumerate(f(*args).items())}
+        return {k: (np.float64(v) if i % 2 else np.array(v))
+                for i, (k, v) in enumerate(f(*args).items())}
     return g
 
 

@@ -260,7 +260,8 @@ def test_handout_2_1bc_answers_are_one_layout_the_numerator_layout(seed):
 
 def test_handout_2_2b_dW1_is_a_vector_not_the_scalar_one_half():
     """At zero init, is dy/dW1 a vector of h entries 1/2 (the handout writes "z = 1/2")?"""
-    from autograder.runtime.verdicts import AnswerError, check_close
+    from autograder.runtime.verdicts import check_close
+    from autograder.student.checks import AnswerError
     x = np.array([0.4, -1.3, 2.0])
     p = cr.constant_params(3, 4, 0.0)
     num = numerical_gradient(lambda t: cr.forward(x, p["W0"], p["b0"], t, 0.0)[1][0], p["W1"])

@@ -25,11 +25,18 @@ import warnings
 
 import numpy as np
 
-from autograder.student.checks import (AnswerError, _error_text, as_bool, as_float_array,
-                                       call, check_callable, check_finite,
-                                       check_network_structure, check_whole_number,
-                                       normalize_letters)
-from autograder.student.checks import check_shape, check_truth_table, unpack  # noqa: F401  TRANSITIONAL re-export
+from autograder.student.checks import (
+    AnswerError,
+    _error_text,
+    as_bool,
+    as_float_array,
+    call,
+    check_callable,
+    check_finite,
+    check_network_structure,
+    check_whole_number,
+    normalize_letters,
+)
 
 HAND = {"rtol": 2e-3, "atol": 1e-9, "sig_figs": 4}
 IMPLEMENTED = {"rtol": 1e-6, "atol": 1e-9}

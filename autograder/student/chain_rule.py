@@ -10,9 +10,18 @@ ships to students (numpy and the standard library only).
 
 import numpy as np
 
-from autograder.student.checks import (AnswerError, _describe, call, check_finite, check_keys,
-                                       check_returned, check_scalar, check_shape, shape_answer,
-                                       unpack)
+from autograder.student.checks import (
+    AnswerError,
+    _describe,
+    call,
+    check_finite,
+    check_keys,
+    check_returned,
+    check_scalar,
+    check_shape,
+    shape_answer,
+    unpack,
+)
 
 # The names the questions give: the inputs and intermediates of q1's graph, the keys of the
 # dicts the functions return.
@@ -63,7 +72,8 @@ def partials_format(value: object, keys: tuple[str, ...], name: str) -> dict[str
     return {k: check_scalar(value[k], f"{name}[{k!r}]") for k in keys}
 
 
-def forward_format(value: object, h: int, name: str, where: str = "") -> tuple[np.ndarray, np.ndarray]:
+def forward_format(value: object, h: int, name: str,
+                   where: str = "") -> tuple[np.ndarray, np.ndarray]:
     """``(z, y)`` of a forward pass with ``h`` hidden units, as arrays of shapes (h,) and (1,).
 
     y may be the (1,) array W1 @ z + b1 gives or a single number.
@@ -135,7 +145,8 @@ def q1a_format(paths: object) -> None:
 
 def q1a_chain_rule_format(v_chain_rule: object) -> None:
     """Does v_chain_rule return a dict of five finite numbers for given partials?"""
-    p = dict(zip(LOCAL_KEYS, (0.7, -1.1, 0.4, 1.3, -0.6, 0.9, 1.7, -0.8, 0.5)))
+    p = dict(zip(LOCAL_KEYS, (0.7, -1.1, 0.4, 1.3, -0.6, 0.9, 1.7, -0.8, 0.5),
+                 strict=True))
     partials_format(call(v_chain_rule, p, name="v_chain_rule"), PARTIAL_KEYS, "v_chain_rule(p)")
 
 

@@ -13,9 +13,19 @@ the questions' own data, as the notebook states them.
 
 import numpy as np
 
-from autograder.student.checks import (AnswerError, answer_item, as_bool, as_float_array,
-                                       call, check_finite, check_keys, check_shape,
-                                       check_scalar, normalize_letters, shape_answer)
+from autograder.student.checks import (
+    AnswerError,
+    answer_item,
+    as_bool,
+    as_float_array,
+    call,
+    check_finite,
+    check_keys,
+    check_scalar,
+    check_shape,
+    normalize_letters,
+    shape_answer,
+)
 
 #: q1: the option letters each multiple-choice item offers (items 5-8 are written answers).
 MCQ_OPTIONS = {1: "ABCD", 2: "AB", 3: "AB", 4: "ABCD", 9: "ABC", 10: "AB"}
@@ -134,6 +144,24 @@ def xor_grad(grads, key: str, where: str = "") -> np.ndarray:
     return value.reshape(shapes[0])
 
 
+def _node_inputs(inputs, node, name: str) -> list[str]:
+    """One node's inputs as a list of known node names (one name may be a bare string)."""
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    if type(inputs) not in (list, tuple, set, frozenset) or \
+            not all(isinstance(v, str) for v in inputs):
+        raise AnswerError(f"{name}[{node!r}] should be a list of node names such as "
+                          "[\"x\"] (or [] for an input node).")
+    names = [v.strip().lower() for v in inputs]
+    for n in names:
+        if n not in GRAPH_NODES:
+            raise AnswerError(f"{name}[{node!r}] uses the name {n!r}: use only the "
+                              f"names {', '.join(sorted(GRAPH_NODES))}.")
+    if len(set(names)) != len(names):
+        raise AnswerError(f"{name}[{node!r}] lists the same input twice.")
+    return names
+
+
 def graph_answer(graph, name: str = "computation_graph") -> dict:
     """A graph answer as {node: frozenset of its inputs}, every node present.
 
@@ -145,27 +173,15 @@ def graph_answer(graph, name: str = "computation_graph") -> dict:
     if not isinstance(graph, dict):
         raise AnswerError(f"{name} should be a dict from each node's name to the list of "
                           "its inputs.")
-    known = ", ".join(sorted(GRAPH_NODES))
     out = {}
     for node, inputs in graph.items():
         key = node.strip().lower() if isinstance(node, str) else None
         if key not in GRAPH_NODES:
-            raise AnswerError(f"{name} has the key {node!r}: use only the names {known}.")
-        if isinstance(inputs, str):
-            inputs = [inputs]
-        if type(inputs) not in (list, tuple, set, frozenset) or \
-                not all(isinstance(v, str) for v in inputs):
-            raise AnswerError(f"{name}[{node!r}] should be a list of node names such as "
-                              "[\"x\"] (or [] for an input node).")
-        names = [v.strip().lower() for v in inputs]
-        for n in names:
-            if n not in GRAPH_NODES:
-                raise AnswerError(f"{name}[{node!r}] uses the name {n!r}: use only the "
-                                  f"names {known}.")
+            raise AnswerError(f"{name} has the key {node!r}: use only the names "
+                              f"{', '.join(sorted(GRAPH_NODES))}.")
+        names = _node_inputs(inputs, node, name)
         if key in out:
             raise AnswerError(f"{name} lists node {key!r} twice.")
-        if len(set(names)) != len(names):
-            raise AnswerError(f"{name}[{node!r}] lists the same input twice.")
         out[key] = frozenset(names)
     for n in GRAPH_INTERMEDIATE + ("f",):
         if n not in out:

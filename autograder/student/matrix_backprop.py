@@ -10,9 +10,17 @@ to students (numpy and :mod:`autograder.student.checks` only).
 
 import numpy as np
 
-from autograder.student.checks import (AnswerError, as_bool, call, check_finite_shape,
-                                       check_network_structure, check_truth_table,
-                                       check_whole_number, normalize_letters, unpack)
+from autograder.student.checks import (
+    AnswerError,
+    as_bool,
+    call,
+    check_finite_shape,
+    check_network_structure,
+    check_truth_table,
+    check_whole_number,
+    normalize_letters,
+    unpack,
+)
 
 # --------------------------------------------------------------------------------------
 # The format of each answer (shared with the hidden tests)

@@ -16,9 +16,17 @@ library only).
 
 import numpy as np
 
-from autograder.student.checks import (AnswerError, _describe, as_float_array, call,
-                                       check_finite, check_keys, check_shape, shape_answer,
-                                       unpack)
+from autograder.student.checks import (
+    AnswerError,
+    _describe,
+    as_float_array,
+    call,
+    check_finite,
+    check_keys,
+    check_shape,
+    shape_answer,
+    unpack,
+)
 
 STEP_LABELS = ("backward", "forward", "loss", "step", "zero_grad")
 """The labels of q1a, as the question lists them (alphabetically)."""
@@ -64,7 +72,8 @@ def read_step_order(value, name="training_step_order"):
 
 
 def _is_plain(value, depth=0):
-    """Whether ``value`` is plain data: numbers, strings, real arrays, lists/tuples/dicts of them."""
+    """Whether ``value`` is plain data: numbers, strings, real arrays, and lists, tuples and
+    dicts of them."""
     if depth > 10:
         return False
     if value is None or type(value) in (bool, int, float, str):
@@ -86,7 +95,8 @@ def forward_format(result, n, k, where=""):
     what = f"y_hat{where}"
     y_hat = check_finite(check_shape(y_hat, (n, k), what), what)
     if type(cache) is not dict:
-        raise AnswerError(f"the cache mlp_forward returns should be a dict, not {_describe(cache)}.")
+        raise AnswerError("the cache mlp_forward returns should be a dict, not "
+                          f"{_describe(cache)}.")
     for key, item in cache.items():
         if not _is_plain(item):
             raise AnswerError(f"cache[{key!r}] is not plain data: keep only numpy arrays, "

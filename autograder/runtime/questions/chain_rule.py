@@ -16,11 +16,27 @@ and free of the expected value.
 import numpy as np
 
 import solutions.chain_rule as ref
-from autograder.runtime.verdicts import HAND, IMPLEMENTED, AnswerError, call, check_close
-from autograder.student.chain_rule import (GRAD_KEYS, INPUTS, LOCAL_KEYS, PARTIAL_KEYS,
-                                           forward_format, grad_format, params_format,
-                                           partials_format, paths_format, shape_format)
-from autograder.student.checks import as_float_array, check_keys, check_returned, check_scalar
+from autograder.runtime.verdicts import HAND, IMPLEMENTED, check_close
+from autograder.student.chain_rule import (
+    GRAD_KEYS,
+    INPUTS,
+    LOCAL_KEYS,
+    PARTIAL_KEYS,
+    forward_format,
+    grad_format,
+    params_format,
+    partials_format,
+    paths_format,
+    shape_format,
+)
+from autograder.student.checks import (
+    AnswerError,
+    as_float_array,
+    call,
+    check_keys,
+    check_returned,
+    check_scalar,
+)
 from solutions.activations import sigmoid
 
 # Sizes (d, h) of the random networks of q2_1, and of the zero-initialised ones of q2_2a-b.
@@ -40,7 +56,7 @@ def random_edge_partials(seed: int, count: int = 4) -> list[dict[str, float]]:
     out = []
     for _ in range(count):
         values = rng.uniform(0.5, 2.0, size=9) * rng.choice([-1.0, 1.0], size=9)
-        out.append({k: float(v) for k, v in zip(LOCAL_KEYS, values)})
+        out.append({k: float(v) for k, v in zip(LOCAL_KEYS, values, strict=True)})
     return out
 
 
@@ -553,8 +569,10 @@ def gd_train_mistakes(params, X, y, lr, steps):
         "instead of averaged": ref.gd_train(params, X, y, lr * N, steps),
         "the gradient looks twice too large: the 1/2 in the loss cancels the 2 from the "
         "square": ref.gd_train(params, X, y, 2 * lr, steps),
-        "the gradient looks half as large as it should be": ref.gd_train(params, X, y, lr / 2, steps),
-        "it steps uphill: p + lr dL/dp instead of p - lr dL/dp": ref.gd_train(params, X, y, -lr, steps),
+        "the gradient looks half as large as it should be":
+            ref.gd_train(params, X, y, lr / 2, steps),
+        "it steps uphill: p + lr dL/dp instead of p - lr dL/dp":
+            ref.gd_train(params, X, y, -lr, steps),
         "it does one step too many": ref.gd_train(params, X, y, lr, steps + 1),
         "only W1 and b1 change: W0 and b0 are never updated":
             _gd_train_variant(params, X, y, lr, steps, train_hidden=False),

@@ -15,16 +15,31 @@ from functools import partial
 import numpy as np
 
 import solutions.jacobians_xor as ref
-from autograder.runtime.verdicts import (HAND, IMPLEMENTED, AnswerError, call,
-                                         call_recording_warnings, check_bool, check_close,
-                                         check_letters, check_number)
-from autograder.student.checks import answer_item, as_float_array, check_scalar
-from autograder.student.jacobians_xor import (GRAPH_INPUTS, GRAPH_INTERMEDIATE,
-                                              activation_output, graph_answer,
-                                              graph_function_values, jacobian_answer,
-                                              jacobian_shape, local_partial, mcq_letters,
-                                              q4_1_format, vector_output, xor_grad,
-                                              xor_network)
+from autograder.runtime.verdicts import (
+    HAND,
+    IMPLEMENTED,
+    call_recording_warnings,
+    check_bool,
+    check_close,
+    check_letters,
+    check_number,
+)
+from autograder.student.checks import AnswerError, answer_item, as_float_array, call, check_scalar
+from autograder.student.jacobians_xor import (
+    GRAPH_INPUTS,
+    GRAPH_INTERMEDIATE,
+    activation_output,
+    graph_answer,
+    graph_function_values,
+    jacobian_answer,
+    jacobian_shape,
+    local_partial,
+    mcq_letters,
+    q4_1_format,
+    vector_output,
+    xor_grad,
+    xor_network,
+)
 from solutions.gradcheck import numerical_jacobian
 
 XOR_TOL = 1e-6  # q4_2: "y_hat equals XOR on all four inputs (within 1e-6)"

@@ -15,11 +15,19 @@ matches (never the expected value).
 import numpy as np
 
 import solutions.matrix_backprop as ref
-from autograder.runtime.verdicts import (HAND, IMPLEMENTED, AnswerError, call,
-                                         call_recording_warnings, check_bool, check_close,
-                                         check_int, check_letters, check_network_computes,
-                                         check_number)
+from autograder.runtime.verdicts import (
+    HAND,
+    IMPLEMENTED,
+    call_recording_warnings,
+    check_bool,
+    check_close,
+    check_int,
+    check_letters,
+    check_network_computes,
+    check_number,
+)
 from autograder.student import matrix_backprop as fmt
+from autograder.student.checks import AnswerError, call
 
 # --------------------------------------------------------------------------------------
 # The catalogue of plausible mistakes

@@ -16,13 +16,19 @@ import copy
 import numpy as np
 
 import solutions.mlp_backprop as ref
-from autograder.runtime.verdicts import (IMPLEMENTED, AnswerError, call,
-                                         call_recording_warnings, check_close, unpack)
-from autograder.student.mlp_backprop import (activation_jacobian_format, forward_format,
-                                             gradient_table_format, gradients_format,
-                                             loss_format, read_jacobian_shapes,
-                                             read_layer_table, read_step_order,
-                                             read_term_names)
+from autograder.runtime.verdicts import IMPLEMENTED, call_recording_warnings, check_close
+from autograder.student.checks import AnswerError, call, unpack
+from autograder.student.mlp_backprop import (
+    activation_jacobian_format,
+    forward_format,
+    gradient_table_format,
+    gradients_format,
+    loss_format,
+    read_jacobian_shapes,
+    read_layer_table,
+    read_step_order,
+    read_term_names,
+)
 
 # --------------------------------------------------------------------------------------
 # Mistake catalogues
@@ -40,9 +46,11 @@ def forward_mistakes(X, params, f, g):
     out = {"b1 is missing from z1 = X W1^T + b1": net(X @ W1.T),
            "b2 is missing from z3 = z2 W2^T + b2": net(X @ W1.T + b1, use_b2=False)}
     if f != "identity":
-        out["the activation f is not applied: z2 should be f(z1)"] = net(X @ W1.T + b1, f_="identity")
+        out["the activation f is not applied: z2 should be f(z1)"] = \
+            net(X @ W1.T + b1, f_="identity")
     if g != "identity":
-        out["the activation g is not applied: y_hat should be g(z3)"] = net(X @ W1.T + b1, g_="identity")
+        out["the activation g is not applied: y_hat should be g(z3)"] = \
+            net(X @ W1.T + b1, g_="identity")
     if f != g:
         out["f and g are swapped"] = net(X @ W1.T + b1, f_=g, g_=f)
     if W1.shape[0] == W1.shape[1]:
@@ -77,9 +85,11 @@ def backward_mistakes(dJ_dyhat, cache, params, f, g):
         out["the derivative of g is missing: dJ/dz3 is dJ/dy_hat times g'(z3)"] = chain(dg=1.0)
     if f != "identity":
         out["the derivative of f is missing: dJ/dz1 is dJ/dz2 times f'(z1)"] = chain(df=1.0)
-        out["dW2 uses z1, the hidden layer before f, where z2 = f(z1) belongs"] = chain(dW2_input=z1)
+        out["dW2 uses z1, the hidden layer before f, where z2 = f(z1) belongs"] = \
+            chain(dW2_input=z1)
     if f == "sigmoid":
-        out["f' is evaluated at z2 = f(z1) instead of at z1"] = chain(df=ref.activation_prime(z2, f))
+        out["f' is evaluated at z2 = f(z1) instead of at z1"] = \
+            chain(df=ref.activation_prime(z2, f))
         out["it uses z1 (1 - z1) for f'(z1): the sigmoid's derivative is s (1 - s) with "
             "s = sigmoid(z1)"] = chain(df=z1 * (1 - z1))
     if "sigmoid" in (f, g):
@@ -87,7 +97,8 @@ def backward_mistakes(dJ_dyhat, cache, params, f, g):
             chain(df=ref.activation(z1, f) if f == "sigmoid" else fp,
                   dg=ref.activation(z3, g) if g == "sigmoid" else gp)
     if g == "sigmoid":
-        out["g' is evaluated at y_hat = g(z3) instead of at z3"] = chain(dg=ref.activation_prime(y_hat, g))
+        out["g' is evaluated at y_hat = g(z3) instead of at z3"] = \
+            chain(dg=ref.activation_prime(y_hat, g))
         out["it uses z3 (1 - z3) for g'(z3): the sigmoid's derivative is s (1 - s) with "
             "s = sigmoid(z3)"] = chain(dg=z3 * (1 - z3))
     return out

@@ -52,7 +52,7 @@ SHARED_ASSIGN_CONFIG = {
 }
 
 # Pinned packages the grading image installs (otter adds otter-grader itself).
-ZIP_REQUIREMENTS = ["numpy==2.4.6", "matplotlib==3.11.2", "PyYAML==6.0.3",
+ZIP_REQUIREMENTS = ["numpy==2.4.6", "matplotlib==3.11.2", "PyYAML==6.0.3", "psutil==7.2.2",
                     "backprop-grading @ file:///autograder/source/files"]
 
 

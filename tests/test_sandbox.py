@@ -292,3 +292,26 @@ def test_a_python_installed_under_tmp_still_runs_the_kernel(tmp_path):
     out = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True,
                          text=True, timeout=120, cwd=str(ROOT))
     assert out.stdout.split()[:1] == ["2"], out.stdout + out.stderr
+
+
+def test_a_limit_changed_in_otter_config_reaches_the_kernel(tmp_path, monkeypatch):
+    """Change the memory and cell limits in a zip's otter_config.json: does the kernel run
+    under that address-space limit, and is a cell stopped after that cell time, both by the
+    entry point's path (plugin_limits) and by a Sandbox given no limits at all?"""
+    import json
+    from autograder.runtime import gradescope_run, policy
+    config = json.loads((ROOT / "otter_config.json").read_text())
+    policy.plugin_config(config).update({"memory_limit_mb": 1536, "cell_timeout": 2})
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "otter_config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("BACKPROP_AUTOGRADER_DIR", str(tmp_path))
+    for name in policy.LIMITS:  # the config's values, not a local run's overrides
+        monkeypatch.delenv(f"BACKPROP_{name.upper()}", raising=False)
+    path = notebook(tmp_path, "import resource\nsoft = resource.getrlimit(resource.RLIMIT_AS)[0]",
+                    "import time\ntime.sleep(30)")
+    for limits in (gradescope_run.plugin_limits(config), None):
+        with Sandbox(path, limits) as sandbox:
+            reports = sandbox.run_notebook()
+            assert [r["status"] for r in reports] == ["ok", "timeout"]
+            assert RemoteEnvironment(sandbox).get("soft") == 1536 * 2**20
+        assert "after 2 s" in sandbox.messages[0]

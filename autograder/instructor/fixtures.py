@@ -245,7 +245,7 @@ def grade_fixtures(name, paths, names=None, jobs=None):
     return rows
 
 
-def marked_tasks(mark):
+def marked_tasks(mark: str) -> set[int]:
     """pids of live processes whose environment carries ``mark`` (a process whose leader is
     a zombie is found through its other threads: see containment.pids_with_environment)."""
     from autograder.runtime.containment import pids_with_environment

@@ -6,7 +6,9 @@ a reply counts only if it carries the request's nonce, and only the last one is 
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from autograder.runtime import wire
 from autograder.runtime.kernel import KernelGone
@@ -16,7 +18,7 @@ class SandboxTimeout(Exception):
     """A cell or a call ran out of time."""
 
 
-def clean_text(text) -> str:
+def clean_text(text: object) -> str:
     """Student text made safe to store: valid UTF-8 (lone surrogates become U+FFFD)."""
     return str(text).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
@@ -65,7 +67,7 @@ def _printed(kind: str, content: dict) -> str | None:
     return None
 
 
-def _take_reply(data, outcome: Outcome, nonce: str) -> None:
+def _take_reply(data: object, outcome: Outcome, nonce: str) -> None:
     """A probe message: keep its reply if it carries our nonce (the last one at most, and
     none too large to parse safely)."""
     if isinstance(data, dict) and data.get("nonce") == nonce:
@@ -91,8 +93,8 @@ def handle(msg: dict, outcome: Outcome, output: BoundedOutput, nonce: str) -> bo
     return False
 
 
-def execute(client, code: str, timeout: float, *, nonce: str, output_limit: float,
-            is_alive, silent: bool = False) -> Outcome:
+def execute(client: Any, code: str, timeout: float, *, nonce: str, output_limit: float,
+            is_alive: Callable[[], bool], silent: bool = False) -> Outcome:
     """Run ``code`` through ``client`` and wait until the kernel is idle again.
 
     Raises :class:`SandboxTimeout` after ``timeout`` seconds, and :class:`KernelGone` if the

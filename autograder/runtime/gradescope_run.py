@@ -109,13 +109,13 @@ def find_notebook(submission_dir):
     return notebooks[0]
 
 
-def plugin_limits(config):
+def plugin_limits(config: dict) -> dict[str, float]:
     """The sandbox limits from otter_config.json's plugin entry, then BACKPROP_* variables."""
     from autograder.runtime.policy import limits_from
     return limits_from(plugin_config(config), os.environ)
 
 
-def plugin_config(config):
+def plugin_config(config: dict) -> dict:
     """The grading plugin's entry in otter_config.json (imported here, not at the top: the
     entry point must start even when the grading package cannot be imported)."""
     from autograder.runtime import policy

@@ -21,8 +21,10 @@ import stat
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import jupyter_client
 import zmq
 from jupyter_client import KernelManager
 
@@ -37,7 +39,7 @@ class BoundedContext(zmq.Context):
     """A zmq context whose sockets to the kernel queue a bounded number of bounded messages:
     what a kernel sends beyond that is dropped (its own loss), never held by the grader."""
 
-    def socket(self, socket_type, *args, **kwargs):
+    def socket(self, socket_type: int, *args, **kwargs) -> zmq.Socket:
         sock = super().socket(socket_type, *args, **kwargs)
         iopub = socket_type == zmq.SUB
         sock.setsockopt(zmq.MAXMSGSIZE,
@@ -55,7 +57,8 @@ def _make_dir(path: Path, owner: int | None = None, mode: int = 0o700) -> None:
         os.chown(path, owner, owner, follow_symlinks=False)
 
 
-def claim_sockets(ipc: Path, names: list[str], is_alive, timeout: float = 30) -> None:
+def claim_sockets(ipc: Path, names: list[str], is_alive: Callable[[], bool],
+                  timeout: float = 30) -> None:
     """Take ownership of the kernel's sockets ``names`` in ``ipc`` before connecting.
 
     Root connects only to sockets it owns, in a folder it owns: the kernel cannot swap one
@@ -149,7 +152,7 @@ class KernelProcess:
                         stderr=open(os.environ.get("BACKPROP_KERNEL_LOG", os.devnull), "ab"))
         self.km = km
 
-    def connect(self, timeout: float):
+    def connect(self, timeout: float) -> jupyter_client.BlockingKernelClient:
         """Connect to the kernel last started, once it is ready; return its client."""
         self._find_init()
         if self.as_root:

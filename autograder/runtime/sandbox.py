@@ -13,8 +13,10 @@ The kernel answers :class:`RemoteEnvironment` look-ups with plain data (:mod:`au
 """
 
 import json
+import os
 import secrets
 import time
+from typing import Any
 
 import nbformat
 
@@ -63,7 +65,7 @@ def wire_module() -> str:
 class StudentError(Exception):
     """The student's function raised; carries its type name and message (student text)."""
 
-    def __init__(self, error, message):
+    def __init__(self, error: str, message: str):
         super().__init__(f"{error}: {message}" if message else error)
         self.error, self.message = error, message
 
@@ -77,7 +79,7 @@ class Sandbox:
     override the configured ones (:func:`autograder.runtime.policy.resolve_limits`).
     """
 
-    def __init__(self, notebook_path, limits: dict | None = None):
+    def __init__(self, notebook_path: str | os.PathLike, limits: dict | None = None):
         self.limits = policy.resolve_limits(limits)
         self.deadline = time.monotonic() + self.limits["total_timeout"]
         self.nonce = secrets.token_hex(16)  # marks the wire's replies to our requests
@@ -253,10 +255,10 @@ class Sandbox:
 class RemoteFunction:
     """A student's function living in the sandboxed kernel; calling it sends plain data."""
 
-    def __init__(self, sandbox, name):
+    def __init__(self, sandbox: Sandbox, name: str):
         self._sandbox, self.__name__ = sandbox, name
 
-    def call_recording_warnings(self, *args):
+    def call_recording_warnings(self, *args: Any) -> tuple[Any, list[str]]:
         """Call the function; return (decoded result, list of warning strings)."""
         try:
             reply = self._sandbox.request(
@@ -272,7 +274,7 @@ class RemoteFunction:
                                clean_text(reply.get("message", ""))[:500])
         return wire.decode(reply["value"]), warnings
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         return self.call_recording_warnings(*args)[0]
 
     def __repr__(self):
@@ -286,10 +288,10 @@ class RemoteEnvironment:
     :class:`RemoteFunction`, a missing name as the default.
     """
 
-    def __init__(self, sandbox):
+    def __init__(self, sandbox: Sandbox):
         self.sandbox = sandbox
 
-    def get(self, name, default=None):
+    def get(self, name: str, default: Any = None) -> Any:
         try:
             reply = self.sandbox.request({"op": "get", "name": name})
         except (SandboxTimeout, KernelGone):

@@ -15,6 +15,7 @@ from what it reports; and whatever it sends, :func:`decode` raises only :class:`
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ def kernel_source() -> str:
 class Opaque:
     """A student value of a type the grader does not read (an object, a class, a module...)."""
 
-    def __init__(self, type_name, note=""):
+    def __init__(self, type_name: str, note: str = ""):
         self._student_type = type_name
         self.note = note
 
@@ -70,7 +71,7 @@ def _field(node: dict, key: str, kind: type):
     return value
 
 
-def _float(text) -> float:
+def _float(text: Any) -> float:
     """A float from its repr ("nan", "inf", "-inf" included)."""
     if not isinstance(text, str) or len(text) > MAX_FLOAT_TEXT:
         raise WireError("malformed float")
@@ -80,14 +81,14 @@ def _float(text) -> float:
         raise WireError("malformed float") from None
 
 
-def _int64(value) -> int:
+def _int64(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or \
             not INT64[0] <= value <= INT64[1]:
         raise WireError("malformed integer")
     return value
 
 
-def decode(node, depth: int = 0, budget: _Budget | None = None):
+def decode(node: Any, depth: int = 0, budget: _Budget | None = None) -> Any:
     """Turn a tagged JSON node from the kernel into plain Python/numpy data.
 
     Raises only :class:`WireError`, whatever the node: a missing field, a wrong type or an
@@ -148,7 +149,8 @@ def _decode_array(node: dict, depth: int, budget: _Budget) -> np.ndarray:
     shape = _shape(node)
     size = math.prod(shape)  # a Python int: no overflow, however large the shape
     budget.take(size)
-    make = _ARRAY_KINDS.get(node.get("kind"))
+    kind = node.get("kind")
+    make = _ARRAY_KINDS.get(kind) if isinstance(kind, str) else None
     if make is None:
         raise WireError("malformed array kind")
     flat = _field(node, "data", list)
@@ -250,7 +252,7 @@ _ENCODERS = (
 )
 
 
-def encode(value, depth: int = 0) -> dict:
+def encode(value: Any, depth: int = 0) -> dict:
     """Encode a value built by a test (arrays, numbers, containers) for the kernel."""
     if depth > MAX_DEPTH:
         raise ValueError("argument nested too deeply")
@@ -260,7 +262,7 @@ def encode(value, depth: int = 0) -> dict:
     raise ValueError(f"cannot send a {type(value).__name__} to the kernel")
 
 
-def loads_reply(text: str):
+def loads_reply(text: str) -> Any:
     """Parse a reply from the kernel, refusing anything too large or not JSON (WireError)."""
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         raise WireError("reply too large")

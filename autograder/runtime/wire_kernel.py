@@ -34,7 +34,7 @@ _PLAIN = {bool: _plain("bool"), int: _plain("int"), str: _plain("str"),
 _SEQUENCES = (list, tuple, set, frozenset)
 
 
-def encode(value, depth: int = 0) -> dict:
+def encode(value: object, depth: int = 0) -> dict:
     """A student's value as a tagged JSON node; what the grader does not read is opaque."""
     if depth > MAX_DEPTH:
         return {"t": "opaque", "type": "too deeply nested"}
@@ -81,7 +81,7 @@ def _encode_array(np, value) -> dict:
     return {"t": "array", "kind": kind, "shape": list(array.shape), "data": data}
 
 
-def decode(node: dict):
+def decode(node: dict) -> object:
     """A test's argument (encoded by the grader, so well-formed) as a Python/numpy value."""
     tag = node["t"]
     if tag in _CONSTANTS:
@@ -126,7 +126,7 @@ def _error(exc: BaseException) -> dict:
     return {"ok": False, "error": type(exc).__name__, "message": str(exc)[:MAX_MESSAGE]}
 
 
-def _call(function, args: list) -> dict:
+def _call(function: object, args: list) -> dict:
     """Call a student's function, recording its warnings; an interrupt (the grader's time
     limit) goes through, any other exception is the student's answer."""
     with warnings.catch_warnings(record=True) as caught:

@@ -439,6 +439,8 @@ def _kill_all_of_my_uid() -> bool:
     """As the sandbox uid: kill(-1) reaches exactly the processes this uid may signal, i.e.
     every process whose real uid is the sandbox's. Repeated until none is left alive."""
     import signal
+    # a forked child: psutil's cached Process objects (and their locks) are the parent's
+    psutil.process_iter.cache_clear()
     uid, me = os.geteuid(), os.getpid()
     for attempt in range(600):
         try:

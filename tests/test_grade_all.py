@@ -131,8 +131,8 @@ def test_a_cpu_hog_does_not_slow_its_neighbour_more_than_twice(built, tmp_path, 
     time alone? Each submission may use one core at most (a cgroup), so the hog's processes
     share one submission's part of the machine."""
     from autograder.runtime import containment
-    probe = containment.ResourceGroup({"memory_limit_mb": 1, "process_limit": 1},
-                                      os.geteuid() == 0)
+    probe = containment.ResourceGroup({"memory_limit_mb": 1, "process_limit": 1,
+                                       "cpu_limit": 1}, os.geteuid() == 0)
     probe.remove()
     if not {"cpu (cgroup v1)", "cpu (cgroup v2)"} & set(probe.applied):
         pytest.skip("this host lets us create no CPU cgroup")

@@ -41,9 +41,10 @@ def test_grading_pins_are_read_from_requirements(tmp_path):
     """Does the lock start from requirements.txt's versions, with otter's grading extras?"""
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("# a comment\notter-grader==7.0.0\nnumpy==1.0\nmatplotlib==2.0\n"
-                            "pyyaml==3.0  # case and separators folded\npytest==9\n")
+                            "pyyaml==3.0  # case and separators folded\npsutil==4.0\npytest==9\n")
     assert lock.top_level_requirements(requirements) == [
-        "otter-grader[grading,plugins]==7.0.0", "numpy==1.0", "matplotlib==2.0", "PyYAML==3.0"]
+        "otter-grader[grading,plugins]==7.0.0", "numpy==1.0", "matplotlib==2.0", "PyYAML==3.0",
+        "psutil==4.0"]
 
 
 @pytest.mark.parametrize("line", ["numpy>=2", "numpy", "-e .", "numpy==2 ; extra"])

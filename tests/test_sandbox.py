@@ -15,7 +15,6 @@ from autograder.instructor import fixtures
 from autograder.runtime import containment, wire
 from autograder.runtime.sandbox import RemoteEnvironment, Sandbox, StudentError, limits_from
 
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -76,7 +75,8 @@ def test_limits_come_from_config_then_environment():
 def test_values_and_calls_cross_as_plain_data(tmp_path):
     """Are globals read as data, functions called by name, and errors reported as text?"""
     path = notebook(tmp_path, "import numpy as np\nA = np.eye(2)\nclass C: pass\nobj = C()",
-                    "def f(x):\n    return x * 2\ndef echo(*args):\n    return list(args)\ndef boom(x):\n    raise ValueError('no')")
+                    "def f(x):\n    return x * 2\ndef echo(*args):\n    return list(args)\n"
+                    "def boom(x):\n    raise ValueError('no')")
     with Sandbox(path) as sandbox:
         assert [r["status"] for r in sandbox.run_notebook()] == ["ok", "ok"]
         env = RemoteEnvironment(sandbox)
@@ -292,3 +292,27 @@ def test_a_python_installed_under_tmp_still_runs_the_kernel(tmp_path):
     out = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True,
                          text=True, timeout=120, cwd=str(ROOT))
     assert out.stdout.split()[:1] == ["2"], out.stdout + out.stderr
+
+
+def test_a_limit_changed_in_otter_config_reaches_the_kernel(tmp_path, monkeypatch):
+    """Change the memory and cell limits in a zip's otter_config.json: does the kernel run
+    under that address-space limit, and is a cell stopped after that cell time, both by the
+    entry point's path (plugin_limits) and by a Sandbox given no limits at all?"""
+    import json
+
+    from autograder.runtime import gradescope_run, policy
+    config = json.loads((ROOT / "otter_config.json").read_text())
+    policy.plugin_config(config).update({"memory_limit_mb": 1536, "cell_timeout": 2})
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "otter_config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("BACKPROP_AUTOGRADER_DIR", str(tmp_path))
+    for name in policy.LIMITS:  # the config's values, not a local run's overrides
+        monkeypatch.delenv(f"BACKPROP_{name.upper()}", raising=False)
+    path = notebook(tmp_path, "import resource\nsoft = resource.getrlimit(resource.RLIMIT_AS)[0]",
+                    "import time\ntime.sleep(30)")
+    for limits in (gradescope_run.plugin_limits(config), None):
+        with Sandbox(path, limits) as sandbox:
+            reports = sandbox.run_notebook()
+            assert [r["status"] for r in reports] == ["ok", "timeout"]
+            assert RemoteEnvironment(sandbox).get("soft") == 1536 * 2**20
+        assert "after 2 s" in sandbox.messages[0]

@@ -35,6 +35,7 @@ import yaml
 
 from autograder.instructor.lock import GRADING_PYTHON, zip_requirements
 from autograder.instructor.paths import ASSIGNMENTS, DIST, ROOT, otter_command
+from autograder.runtime.policy import PLUGIN
 
 # What every assignment shares; the master notebook's own config overrides it.
 SHARED_ASSIGN_CONFIG = {
@@ -129,8 +130,6 @@ def _add_credit(generate, master):
         if isinstance(plugin, dict) and PLUGIN in plugin:
             plugin[PLUGIN] = {**(plugin[PLUGIN] or {}), "credit": credit}
 
-
-PLUGIN = "autograder.runtime.otter_plugin.TrustedGrading"
 
 
 def assign(name: str) -> dict[str, Path | None]:

@@ -253,25 +253,10 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
 
 
 def marked_tasks(mark: str) -> set[int]:
-    """pids of live tasks whose environment carries ``mark`` (every thread is looked at, so
-    that a process whose leader is a zombie is found through its other threads)."""
-    needle = f"BACKPROP_ATTACK_MARK={mark}".encode()
-    found = set()
-    for pid in os.listdir(b"/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            tasks = os.listdir(b"/proc/" + pid + b"/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(b"/proc/" + pid + b"/task/" + tid + b"/environ", "rb") as f:
-                    if needle in f.read():
-                        found.add(int(pid))
-            except OSError:
-                continue
-    return found
+    """pids of live processes whose environment carries ``mark`` (a process whose leader is
+    a zombie is found through its other threads: see containment.pids_with_environment)."""
+    from autograder.runtime.containment import pids_with_environment
+    return pids_with_environment("BACKPROP_ATTACK_MARK", mark)
 
 
 def attack_ipc_key(mark: str) -> int:

@@ -24,7 +24,7 @@ GRADING_PYTHON = "3.13"
 # What the grading image needs from requirements.txt; the extras are otter's own grading
 # dependencies (ipykernel, jupyter_client) and those of its plugin machinery.
 GRADING_PACKAGES = {"otter-grader": "grading,plugins", "numpy": "", "matplotlib": "",
-                    "PyYAML": ""}
+                    "PyYAML": "", "psutil": ""}  # psutil: the sandbox's process scans
 # This project's package, installed (without solutions/) from the zip itself.
 OWN_PACKAGE = "backprop-grading @ file:///autograder/source/files"
 

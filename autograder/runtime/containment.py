@@ -12,8 +12,9 @@ time (:func:`choose_mechanism`):
   namespace) and no network, not even the host's loopback.
 - ``cgroup-kill``: a cgroup v2 of its own, ended by writing ``cgroup.kill``.
 - ``uid-kill``: the floor, for a container that refuses both (Gradescope's Docker may):
-  ``kill(-1, SIGKILL)`` issued *as the sandbox uid*, repeated until ``/proc`` (read as bytes)
-  holds no live task of that uid. A process cannot hide from it: whatever it calls itself,
+  ``kill(-1, SIGKILL)`` issued *as the sandbox uid*, repeated until no process of that uid
+  has a live thread (:func:`live_pids_of_uid`). A process cannot hide from it: whatever it
+  calls itself,
   kill(-1) reaches every process whose real uid is the sandbox's, and ``no_new_privs`` stops it
   from changing that uid.
 
@@ -32,15 +33,17 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import grp
 import json
 import os
 import pwd
-import grp
 import secrets
 import stat
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 SANDBOX_UID_BASE, SANDBOX_UID_SPAN = 200_000, 800_000  # uids no account uses
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")          # where any uid may leave files
@@ -188,7 +191,7 @@ class ResourceGroup:
         pids = int(limits["process_limit"])
         # CPU time per period: however many processes it starts, a submission gets at most
         # cpu_limit cores, so a hog beside an honest submission leaves it the rest
-        quota = int(float(limits.get("cpu_limit", 1)) * PERIOD_US)
+        quota = int(float(limits["cpu_limit"]) * PERIOD_US)
         v2 = _cgroup2_own_dir()
         v2_controllers = set()
         if v2 is not None:
@@ -298,40 +301,105 @@ def pick_sandbox_uid() -> int:
             return uid
 
 
-def task_alive(task_dir: bytes) -> bool:
+# ---------------------------------------------------------------------------- processes
+# psutil reads /proc for us; a process that ends mid-scan raises psutil.NoSuchProcess (its
+# ZombieProcess too) or AccessDenied, and is skipped, never a crash.
+_GONE = (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+
+
+def _thread_alive(tid: int) -> bool:
     try:
-        with open(task_dir + b"/stat", "rb") as f:
-            state = f.read().rsplit(b")", 1)[1].split()[0]
-        return state not in (b"Z", b"X")
-    except (OSError, IndexError):
+        return psutil.Process(tid).status() not in _GONE
+    except psutil.Error:
         return False
 
 
+def is_alive(proc: psutil.Process) -> bool:
+    """Whether a process still has a live thread.
+
+    psutil reports a process's state as its thread-group leader's: a leader that called
+    exit() while its other threads run is a "zombie" there, yet the process runs (and can
+    fork). So a zombie's threads are looked at one by one (``Process.threads()``; on Linux
+    psutil opens a thread id as a process, whose status is that thread's own).
+    """
+    try:
+        if proc.status() not in _GONE:
+            return True
+        threads = proc.threads()
+    except psutil.Error:
+        return False
+    return any(_thread_alive(t.id) for t in threads if t.id != proc.pid)
+
+
 def live_pids_of_uid(uid: int, exclude: int = -1) -> list[int]:
-    """Processes whose real uid is ``uid`` and that still have a live task (read as bytes:
-    a process's name may be any bytes). A zombie leader whose other threads run counts."""
+    """Processes whose real uid is ``uid`` and that still have a live thread (a zombie
+    leader whose other threads run counts)."""
     found = []
-    wanted = str(uid).encode()
-    for name in os.listdir(b"/proc"):
-        if not name.isdigit() or int(name) == exclude:
-            continue
-        base = b"/proc/" + name
+    for proc in psutil.process_iter(["uids"]):
+        uids = proc.info["uids"]
+        if proc.pid != exclude and uids is not None and uids.real == uid and is_alive(proc):
+            found.append(proc.pid)
+    return found
+
+
+def live_pids_in_namespace(namespace: str) -> list[int]:
+    """Live processes in the PID namespace ``namespace`` (``readlink /proc/PID/ns/pid``,
+    read directly: psutil has no namespaces)."""
+    found = []
+    for proc in psutil.process_iter():
         try:
-            with open(base + b"/status", "rb") as f:
-                status = f.read()
+            if os.readlink(f"/proc/{proc.pid}/ns/pid") != namespace:
+                continue
         except OSError:
             continue
-        for line in status.split(b"\n"):
-            if line.startswith(b"Uid:"):
-                if line.split()[1] == wanted:
-                    try:
-                        tasks = os.listdir(base + b"/task")
-                    except OSError:
-                        tasks = []
-                    if any(task_alive(base + b"/task/" + t) for t in tasks):
-                        found.append(int(name))
-                break
+        if is_alive(proc):
+            found.append(proc.pid)
     return found
+
+
+def _environment(proc: psutil.Process) -> dict[str, str]:
+    """A live process's environment; a zombie leader has none left, its threads do."""
+    try:
+        return proc.environ()
+    except psutil.ZombieProcess:
+        pass
+    except psutil.Error:
+        return {}
+    try:
+        threads = proc.threads()
+    except psutil.Error:
+        return {}
+    for t in threads:
+        try:
+            if t.id != proc.pid:
+                return psutil.Process(t.id).environ()
+        except psutil.Error:
+            continue
+    return {}
+
+
+def pids_with_environment(name: str, value: str, exclude: int = -1) -> set[int]:
+    """Live processes whose environment sets ``name`` to ``value`` (a zombie leader's is
+    read from its threads); the variable may be anywhere, the process named anything."""
+    return {proc.pid for proc in psutil.process_iter()
+            if proc.pid != exclude and _environment(proc).get(name) == value}
+
+
+def kill_by_environment(name: str, value: str, passes: int = 20) -> bool:
+    """Kill every process whose environment sets ``name`` to ``value``; passes repeat until
+    one finds nothing. Returns whether any remained after ``passes`` passes."""
+    import signal
+    for _ in range(passes):
+        found = pids_with_environment(name, value, exclude=os.getpid())
+        if not found:
+            return False
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.05)
+    return True
 
 
 def _run_as_uid(uid: int, job, *args, timeout: float = 60, real: int | None = None) -> bool:
@@ -372,6 +440,8 @@ def _kill_all_of_my_uid() -> bool:
     """As the sandbox uid: kill(-1) reaches exactly the processes this uid may signal, i.e.
     every process whose real uid is the sandbox's. Repeated until none is left alive."""
     import signal
+    # a forked child: psutil's cached Process objects (and their locks) are the parent's
+    psutil.process_iter.cache_clear()
     uid, me = os.geteuid(), os.getpid()
     for attempt in range(600):
         try:

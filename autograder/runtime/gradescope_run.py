@@ -21,7 +21,6 @@ import zipfile
 
 AUTOGRADER_DIR = os.environ.get("BACKPROP_AUTOGRADER_DIR", "/autograder")
 RESULTS = os.path.join(AUTOGRADER_DIR, "results", "results.json")
-PLUGIN = "autograder.runtime.otter_plugin.TrustedGrading"
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 RESUBMIT = "Submit the assignment's notebook (.ipynb), or the zip its last cell exports."
 
@@ -110,17 +109,17 @@ def find_notebook(submission_dir):
     return notebooks[0]
 
 
-def plugin_limits(config):
+def plugin_limits(config: dict) -> dict[str, float]:
     """The sandbox limits from otter_config.json's plugin entry, then BACKPROP_* variables."""
-    from autograder.runtime.sandbox import limits_from
+    from autograder.runtime.policy import limits_from
     return limits_from(plugin_config(config), os.environ)
 
 
-def plugin_config(config):
-    for plugin in config.get("plugins", []):
-        if isinstance(plugin, dict) and PLUGIN in plugin:
-            return plugin[PLUGIN] or {}
-    return {}
+def plugin_config(config: dict) -> dict:
+    """The grading plugin's entry in otter_config.json (imported here, not at the top: the
+    entry point must start even when the grading package cannot be imported)."""
+    from autograder.runtime import policy
+    return policy.plugin_config(config)
 
 
 CREDIT_NOTE = {

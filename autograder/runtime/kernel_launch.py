@@ -1,9 +1,11 @@
-"""Start the sandboxed kernel (run by the grader, in isolated mode: ``python -I kernel_launch.py SPEC``).
+"""Start the sandboxed kernel (run by the grader, in isolated mode:
+``python -I kernel_launch.py SPEC``).
 
 SPEC is the path of a JSON file the grader wrote in the sandbox's root-owned folder:
 ``uid``/``gid`` (null: keep ours), ``home``, ``connection_file``, ``mechanism``,
-``cgroup_procs`` (files to join), ``writable`` (the folders any uid may write in), ``expose`` (``blocked`` folders and the ``paths`` under them
-the kernel needs: the Python install), ``tmpfs_mb``, ``rlimits`` and ``argv`` (the kernel).
+``cgroup_procs`` (files to join), ``writable`` (the folders any uid may write in),
+``expose`` (``blocked`` folders and the ``paths`` under them the kernel needs: the Python
+install), ``tmpfs_mb``, ``rlimits`` and ``argv`` (the kernel).
 
 With ``mechanism == "pid-namespace"`` this process unshares new PID, mount, network, IPC and
 UTS namespaces and forks their init. The init mounts a private /proc, size-limited tmpfs on

@@ -1,8 +1,9 @@
 """An otter plugin that moves grading out of the student's kernel.
 
-Named in ``otter_config.json`` as ``autograder.runtime.otter_plugin.TrustedGrading``, with optional
-limits (see :data:`autograder.runtime.sandbox.DEFAULT_LIMITS`). Otter stays the engine: it builds
-the zip, resolves the submission, writes results.json. The plugin changes what is graded:
+Named in ``otter_config.json`` as ``autograder.runtime.otter_plugin.TrustedGrading``, with the
+limits (:data:`autograder.runtime.policy.LIMITS`; their values are written only there). Otter
+stays the engine: it builds the zip, resolves the submission, writes results.json. The
+plugin changes what is graded:
 
 - ``before_grading``: everything in the submission folder except the notebook is deleted
   (files shipped in a zip, ``.OTTER_LOG``, a ``tests`` folder, a fake ``numpy`` or ``otter``),
@@ -26,7 +27,7 @@ import nbformat
 from otter.plugins import AbstractOtterPlugin
 
 from autograder.runtime import trusted
-from autograder.runtime.sandbox import limits_from
+from autograder.runtime.policy import limits_from
 
 
 class TrustedGrading(AbstractOtterPlugin):

@@ -1,0 +1,105 @@
+"""Do the process scans (psutil) see what must be killed: a zombie leader whose threads
+run counts as alive, a process that vanishes mid-scan is skipped, never a crash?"""
+
+import os
+import signal
+import sys
+import time
+
+import psutil
+import pytest
+
+from autograder.runtime import containment
+
+SYS_EXIT = 60  # x86-64: ends the calling thread only (exit_group ends the process)
+
+
+def zombie_leader(mark):
+    """Fork a child whose leader thread exits while another thread runs on; its pid."""
+    pid = os.fork()
+    if pid == 0:
+        os.environ["BACKPROP_TEST_MARK"] = mark
+        os.execv(sys.executable, [sys.executable, "-c",
+                              "import ctypes, threading, time\n"
+                              "def forever():\n    while True:\n        time.sleep(0.05)\n"
+                              "threading.Thread(target=forever).start()\n"
+                              f"ctypes.CDLL(None).syscall({SYS_EXIT}, 0)\n"])
+    proc = psutil.Process(pid)
+    for _ in range(200):
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return pid
+        time.sleep(0.02)
+    raise AssertionError("the child's leader did not become a zombie")
+
+
+@pytest.fixture
+def leader():
+    if os.uname().machine != "x86_64":
+        pytest.skip("the exit system call number is x86-64's")
+    mark = os.urandom(8).hex()
+    pid = zombie_leader(mark)
+    yield pid, mark
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
+def test_a_zombie_leader_with_a_running_thread_is_alive(leader):
+    """psutil calls the process a zombie (its leader's state): is it still seen alive, by
+    uid, and found by its environment (read from its live thread)?"""
+    pid, mark = leader
+    proc = psutil.Process(pid)
+    assert proc.status() == psutil.STATUS_ZOMBIE  # what psutil alone would say
+    assert containment.is_alive(proc)
+    assert pid in containment.live_pids_of_uid(os.getuid())
+    assert containment.pids_with_environment("BACKPROP_TEST_MARK", mark) == {pid}
+
+
+def test_once_killed_it_is_dead_and_found_nowhere(leader):
+    pid, mark = leader
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(100):  # the zombie stays until reaped: dead, though listed
+        if not containment.is_alive(psutil.Process(pid)):
+            break
+        time.sleep(0.02)
+    assert not containment.is_alive(psutil.Process(pid))
+    assert pid not in containment.live_pids_of_uid(os.getuid())
+    assert containment.pids_with_environment("BACKPROP_TEST_MARK", mark) == set()
+
+
+def vanished_process():
+    """A psutil.Process whose process has ended and been reaped."""
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    proc = psutil.Process(pid)
+    proc.info = {"uids": proc.uids()}  # as process_iter would have prefetched it
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return proc
+
+
+def test_a_process_that_vanishes_mid_scan_is_skipped(monkeypatch):
+    """Does each scan skip a process that ended between listing and reading (NoSuchProcess)
+    instead of crashing or counting it?"""
+    gone = vanished_process()
+    monkeypatch.setattr(containment.psutil, "process_iter", lambda *a, **k: iter([gone]))
+    assert not containment.is_alive(gone)
+    assert containment.live_pids_of_uid(os.getuid()) == []
+    assert containment.live_pids_in_namespace(os.readlink("/proc/self/ns/pid")) == []
+    assert containment.pids_with_environment("PATH", os.environ["PATH"]) == set()
+
+
+def test_the_scans_find_a_live_process_by_uid_and_namespace():
+    """The control: a plain sleeping child is found by uid, namespace and environment."""
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    try:
+        assert pid in containment.live_pids_of_uid(os.getuid())
+        assert pid in containment.live_pids_in_namespace(os.readlink("/proc/self/ns/pid"))
+        assert pid in containment.pids_with_environment("PATH", os.environ["PATH"])
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)

@@ -115,6 +115,14 @@ def _check_activation(name):
         raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
 
 
+# name -> (the activation, its derivative), element-wise on float arrays
+_ACTIVATION_PAIRS = {
+    "relu": (activations.relu, activations.relu_prime),
+    "sigmoid": (activations.sigmoid, activations.sigmoid_prime),
+    "identity": (np.copy, np.ones_like),
+}
+
+
 def activation(z, name):
     """Element-wise activation.
 
@@ -126,12 +134,7 @@ def activation(z, name):
     overflow warning and an exact 0 or 1 at |z| = 1000.
     """
     _check_activation(name)
-    z = np.asarray(z, dtype=np.float64)
-    if name == "relu":
-        return activations.relu(z)
-    if name == "sigmoid":
-        return activations.sigmoid(z)
-    return z.copy()
+    return np.asarray(_ACTIVATION_PAIRS[name][0](np.asarray(z, dtype=np.float64)))
 
 
 def activation_prime(z, name):
@@ -147,12 +150,7 @@ def activation_prime(z, name):
     - identity: 1
     """
     _check_activation(name)
-    z = np.asarray(z, dtype=np.float64)
-    if name == "relu":
-        return activations.relu_prime(z)
-    if name == "sigmoid":
-        return activations.sigmoid_prime(z)
-    return np.ones_like(z)
+    return np.asarray(_ACTIVATION_PAIRS[name][1](np.asarray(z, dtype=np.float64)))
 
 
 def activation_jacobian(z, name):

@@ -146,11 +146,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
 
 def batch_throughput(name: str, paths: dict[str, Any], work: Path, count: int
                      ) -> list[tuple[int, float]]:
@@ -170,6 +165,3 @@ def batch_throughput(name: str, paths: dict[str, Any], work: Path, count: int
         timings.append((jobs, time.perf_counter() - start))
     return timings
 
-
-if __name__ == "__main__":
-    sys.exit(main())

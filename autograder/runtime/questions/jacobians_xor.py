@@ -208,24 +208,23 @@ def q2_values_matvec(jac_matvec) -> None:
                         partial(ref.f_matvec, X=X), w, matvec_mistakes(w, X))
 
 
-def q2_values_identity(jac_identity) -> None:
-    """Is jac_identity(w) the central-difference Jacobian of f(w) = w at random w?"""
-    rng = np.random.default_rng(205)
+def _vector_map_values(fn, name: str, f_ref, mistakes, seed: int) -> None:
+    """Is ``fn(w)`` the central-difference Jacobian of ``f_ref`` at random w of two sizes?"""
+    rng = np.random.default_rng(seed)
     for d in (3, 5):
         w = rng.normal(size=d)
-        _check_jacobian(jac_identity, "jac_identity", (w,),
-                        f"jac_identity(w) for w of shape ({d},)", (d,), ref.f_identity, w,
-                        identity_mistakes(w))
+        _check_jacobian(fn, name, (w,), f"{name}(w) for w of shape ({d},)", (d,), f_ref, w,
+                        mistakes(w))
+
+
+def q2_values_identity(jac_identity) -> None:
+    """Is jac_identity(w) the central-difference Jacobian of f(w) = w at random w?"""
+    _vector_map_values(jac_identity, "jac_identity", ref.f_identity, identity_mistakes, 205)
 
 
 def q2_values_square(jac_square) -> None:
     """Is jac_square(w) the central-difference Jacobian of w**2 at random w?"""
-    rng = np.random.default_rng(206)
-    for d in (3, 5):
-        w = rng.normal(size=d)
-        _check_jacobian(jac_square, "jac_square", (w,),
-                        f"jac_square(w) for w of shape ({d},)", (d,), ref.f_square, w,
-                        square_mistakes(w))
+    _vector_map_values(jac_square, "jac_square", ref.f_square, square_mistakes, 206)
 
 
 def q2_extra_values(jac_XWt) -> None:

@@ -39,6 +39,43 @@ def load_catalogue(name):
         return yaml.safe_load(f)["fixtures"]
 
 
+# What only a kernel shows: a fixture with any of these keys must say `lane: kernel`.
+KERNEL_KEYS = ("attack", "raw", "link_to", "zip_with", "pickle_marker", "env", "via",
+               "recheck_after")
+KERNEL_EXPECT_KEYS = ("max_seconds", "output")  # time limits, notes about the run
+# Names of fixtures that act on processes, files or the sandbox, or loop: never in process.
+KERNEL_NAME_PREFIXES = ("escape-", "attack-", "infinite-loop", "loop-", "function-never-returns",
+                        "huge-output")
+
+
+def lane(spec) -> str:
+    """Which lane grades a fixture: "kernel" (the real zip, a sandboxed kernel) if its spec
+    says ``lane: kernel``, else "fast" (in process, :mod:`autograder.instructor.inprocess`).
+
+    A fixture that only a kernel can grade (see :data:`KERNEL_KEYS`) and does not say so is
+    an error, so that no attack ever runs in the test process.
+    """
+    declared = spec.get("lane", "fast")
+    if declared not in ("fast", "kernel"):
+        raise ValueError(f"lane must be fast or kernel, not {declared!r}")
+    needs = [k for k in KERNEL_KEYS if k in spec] + \
+        [k for k in KERNEL_EXPECT_KEYS if k in spec.get("expect", {})]
+    if needs and declared != "kernel":
+        raise ValueError(f"a fixture with {', '.join(needs)} needs `lane: kernel`")
+    return declared
+
+
+def runs_in_process(name, spec) -> bool:
+    """Whether the fast lane may grade a fixture in the test process: every fast-lane one,
+    and the `lane: kernel` ones that are there only to be graded through the zip too (the
+    samples, a first cell that raises), never one with a kernel-only key or name."""
+    if lane(spec) == "fast":
+        return True
+    return not name.startswith(KERNEL_NAME_PREFIXES) and \
+        not any(k in spec for k in KERNEL_KEYS) and \
+        not any(k in spec.get("expect", {}) for k in KERNEL_EXPECT_KEYS)
+
+
 def _malicious_pickle(marker):
     """A pickle that, if anyone loads it, creates the file ``marker`` (and nothing else)."""
     import pickle

@@ -1,6 +1,8 @@
 """Shared fixtures. The session builds into a temporary folder (never the instructor's
-dist/), pytest's own temporary folders live inside it, and the session fails if it leaves
-anything in /tmp or touches dist/."""
+dist/); that folder is also the session's TMPDIR (every temporary file of the tests, of
+otter and of the grading processes they start) and pytest's basetemp, and is removed at
+the end. The session fails if anything but the build and pytest's folders is left in it
+(a temporary folder someone forgot to remove), or if dist/ changed."""
 
 import os
 import shutil
@@ -11,6 +13,8 @@ from pathlib import Path
 _SESSION = Path(tempfile.mkdtemp(prefix="backprop-tests-"))
 os.chmod(_SESSION, 0o711)  # a kernel running as another uid may pass through, not list
 os.environ["BACKPROP_DIST"] = str(_SESSION / "dist")
+os.environ["TMPDIR"] = str(_SESSION)  # for the processes the tests start, too
+tempfile.tempdir = str(_SESSION)
 
 import pytest  # noqa: E402
 
@@ -18,12 +22,7 @@ from autograder.instructor import build  # noqa: E402
 from autograder.instructor.paths import ROOT  # noqa: E402
 
 REPO_DIST = ROOT / "dist"
-# What our code names its temporary folders with: any of these new in /tmp is a leak.
-OUR_PREFIXES = ("backprop-", "fixtures-", "fast-", "bench-", "pytest-of-", "attack")
-
-
-def _tmp_entries():
-    return {e for e in os.listdir("/tmp") if e.startswith(OUR_PREFIXES)}
+EXPECTED = {"dist", "pytest"}  # what the session folder may hold at the end
 
 
 def _dist_state():
@@ -33,7 +32,7 @@ def _dist_state():
                   for p in REPO_DIST.rglob("*"))
 
 
-_BEFORE = {"tmp": _tmp_entries(), "dist": _dist_state()}
+_DIST_BEFORE = _dist_state()
 
 
 def pytest_configure(config):
@@ -42,14 +41,14 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Fail the run if it left entries in /tmp (other than its own session folder, removed
-    here) or changed the instructor's dist/."""
+    """Remove the session folder; fail the run if it held leftovers (temporary files that
+    would have stayed in /tmp) or if the instructor's dist/ changed."""
+    left = sorted(set(os.listdir(_SESSION)) - EXPECTED)
     shutil.rmtree(_SESSION, ignore_errors=True)
     problems = []
-    left = sorted(_tmp_entries() - _BEFORE["tmp"])
     if left:
-        problems.append(f"the tests left these in /tmp: {', '.join(left)}")
-    if _dist_state() != _BEFORE["dist"]:
+        problems.append(f"the tests left these temporary files behind: {', '.join(left)}")
+    if _dist_state() != _DIST_BEFORE:
         problems.append(f"the tests changed {REPO_DIST}")
     if problems:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

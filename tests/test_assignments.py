@@ -134,13 +134,28 @@ def test_student_notebook_runs_top_to_bottom(built, name, tmp_path):
     assert not errors, errors[0]
 
 
-@pytest.mark.parametrize("name, fixture",
-                         [(a, f) for a, cat in CATALOGUES.items() for f in cat])
 @pytest.mark.slow
+@pytest.mark.parametrize("name, fixture",
+                         [(a, f) for a in CATALOGUES for f in slow_lane(a)])
 def test_fixture_gets_its_expected_score(graded, name, fixture):
-    """Does this fixture submission get exactly its expected points and feedback?"""
+    """Does this fixture submission get exactly its expected points and feedback through
+    the zip (every `lane: kernel` fixture, and the agreement sample)?"""
     row = graded(name, fixture)
     assert row["as_expected"], "\n".join(row["problems"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CATALOGUES))
+def test_the_two_lanes_agree(graded, fast_graded, name):
+    """Do the fast lane (in process) and the zip (sandboxed kernel) give the same scores and
+    the same feedback, word for word, on a sample of ordinary fixtures?"""
+    sample = agreement_sample(name)
+    assert sample
+    for fixture in ["solution", *sample]:
+        slow, fast = graded(name, fixture), fast_graded[name][fixture]
+        assert fast["scores"] == slow["scores"], fixture
+        assert fixtures.question_outputs(fast["results"]) == \
+            fixtures.question_outputs(slow["results"]), fixture
 
 
 @pytest.mark.slow

@@ -1,11 +1,12 @@
-# `make` builds every assignment and grades the sample submissions; `make test` runs the tests.
+# `make` builds every assignment and grades the sample submissions; `make test` runs the tests,
+# `make test-fast` the fast lane (no kernel, no full build).
 # Both create .venv and install the pinned requirements on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all build test bench clean
+.PHONY: all build test test-fast bench clean
 
 all: build
 
@@ -23,6 +24,10 @@ build: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# Everything that needs no kernel and no full otter assign: under a minute.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/backprop bench

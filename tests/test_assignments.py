@@ -2,8 +2,9 @@
 
 For every assignment: the build produces otter's layout under dist/<name>/, the student
 notebook holds no solution, hidden test or answer and runs top to bottom in a fresh
-kernel, and every fixture submission in tests/fixtures/<name>.yaml gets its exact
-expected score and feedback.
+kernel, and every `lane: kernel` fixture submission in tests/fixtures/<name>.yaml gets its
+exact expected score and feedback (the others are graded in process by
+tests/test_fast_lane.py; a sample of them is graded here too, to show the lanes agree).
 """
 
 import json
@@ -19,6 +20,22 @@ from autograder.instructor import build, fixtures
 ASSIGNMENTS = build.assignment_names()
 CATALOGUES = {a: fixtures.load_catalogue(a) for a in ASSIGNMENTS
               if (fixtures.FIXTURES / f"{a}.yaml").exists()}
+AGREEMENT_SAMPLE = 4  # fast-lane fixtures per assignment also graded through the zip
+
+
+def agreement_sample(name):
+    """Fast-lane fixtures graded in both lanes: the first few whose feedback is checked."""
+    catalogue = CATALOGUES[name]
+    fast = [f for f in catalogue if f != "solution" and fixtures.lane(catalogue[f]) == "fast"]
+    named = [f for f in fast if catalogue[f].get("expect", {}).get("messages")]
+    return (named + [f for f in fast if f not in named])[:AGREEMENT_SAMPLE]
+
+
+def slow_lane(name):
+    """The fixtures graded through the zip: every `lane: kernel` one, and the sample."""
+    catalogue = CATALOGUES[name]
+    return [f for f in catalogue if fixtures.lane(catalogue[f]) == "kernel"] \
+        + agreement_sample(name)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +45,7 @@ def graded(built):
 
     def get(name, fixture):
         if (name, fixture) not in rows:
-            for row in fixtures.grade_fixtures(name, built(name)):
+            for row in fixtures.grade_fixtures(name, built(name), slow_lane(name)):
                 rows[(name, row["name"])] = row
         return rows[(name, fixture)]
 
@@ -40,20 +57,25 @@ def test_every_assignment_has_a_fixture_catalogue():
     assert ASSIGNMENTS and sorted(CATALOGUES) == ASSIGNMENTS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_build_produces_otter_layout(built, name):
     """Does the build give dist/<name>/student/<name>.ipynb and the autograder zip?"""
-    paths = built(name)
-    assert paths["student"] == build.DIST / name / "student" / f"{name}.ipynb"
-    assert paths["student"].exists()
-    assert re.fullmatch(rf"{re.escape(name)}-autograder_[0-9_T]+\.zip", paths["zip"].name)
-    assert paths["zip"].parent == build.DIST / name / "autograder"
-    with zipfile.ZipFile(paths["zip"]) as zf:
+    built(name)
+    # what is on disk, not what build.built_paths says is there
+    out = build.DIST / name
+    nbformat.read(out / "student" / f"{name}.ipynb", as_version=4)  # there, and a notebook
+    nbformat.read(out / "autograder" / f"{name}.ipynb", as_version=4)
+    zips = [p for p in (out / "autograder").iterdir() if p.suffix == ".zip"]
+    assert len(zips) == 1, zips
+    assert re.fullmatch(rf"{re.escape(name)}-autograder_[0-9_T]+\.zip", zips[0].name)
+    with zipfile.ZipFile(zips[0]) as zf:
         names = zf.namelist()
     assert "otter_config.json" in names and any(n.startswith("tests/q") for n in names)
     assert any(n.startswith("files/solutions/") for n in names)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_zip_uses_the_shared_otter_config(built, name):
     """Does the zip's otter_config.json carry every setting of the top-level otter_config.json?"""
@@ -73,6 +95,7 @@ def test_zip_uses_the_shared_otter_config(built, name):
                                     if c["credit"] != "required" and not c["manual"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_student_notebook_holds_no_solution_hidden_test_or_answer(built, name):
     """Is the student distribution free of solution code, hidden tests and answer values?"""
@@ -98,6 +121,7 @@ def test_student_notebook_holds_no_solution_hidden_test_or_answer(built, name):
         assert needle not in text, needle
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_student_notebook_runs_top_to_bottom(built, name, tmp_path):
     """Does the blank student notebook run in a fresh kernel without raising?"""
@@ -110,14 +134,31 @@ def test_student_notebook_runs_top_to_bottom(built, name, tmp_path):
     assert not errors, errors[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, fixture",
-                         [(a, f) for a, cat in CATALOGUES.items() for f in cat])
+                         [(a, f) for a in CATALOGUES for f in slow_lane(a)])
 def test_fixture_gets_its_expected_score(graded, name, fixture):
-    """Does this fixture submission get exactly its expected points and feedback?"""
+    """Does this fixture submission get exactly its expected points and feedback through
+    the zip (every `lane: kernel` fixture, and the agreement sample)?"""
     row = graded(name, fixture)
     assert row["as_expected"], "\n".join(row["problems"])
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CATALOGUES))
+def test_the_two_lanes_agree(graded, fast_graded, name):
+    """Do the fast lane (in process) and the zip (sandboxed kernel) give the same scores and
+    the same feedback, word for word, on a sample of ordinary fixtures?"""
+    sample = agreement_sample(name)
+    assert sample
+    for fixture in ["solution", *sample]:
+        slow, fast = graded(name, fixture), fast_graded[name][fixture]
+        assert fast["scores"] == slow["scores"], fixture
+        assert fixtures.question_outputs(fast["results"]) == \
+            fixtures.question_outputs(slow["results"]), fixture
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CATALOGUES))
 def test_solution_scores_full_and_blank_scores_zero(graded, name):
     """Does the solution get every point, and the blank notebook none, on every question?"""
@@ -136,6 +177,7 @@ def test_solution_scores_full_and_blank_scores_zero(graded, name):
     assert all(v == 0 for v in blank["scores"].values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_grader_check_passes_correct_answers_in_the_student_notebook(built, name):
     """With the solution's code typed into the student notebook, does every grader.check pass?"""
@@ -158,6 +200,7 @@ def test_grader_check_passes_correct_answers_in_the_student_notebook(built, name
         assert "passed" in text and "failed" not in text.lower(), (cell.source, text[:500])
 
 
+@pytest.mark.slow
 def test_a_failing_solution_check_fails_the_build(tmp_path, monkeypatch):
     """If the master's own solution fails its tests, does the build stop with otter's reason?"""
     master = nbformat.read(build.ASSIGNMENTS / "matrix-backprop" / "matrix-backprop.ipynb",
@@ -172,6 +215,7 @@ def test_a_failing_solution_check_fails_the_build(tmp_path, monkeypatch):
         build.assign("broken")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_each_zip_holds_only_its_own_reference(built, name):
     """Does the zip carry its own assignment's reference module, and no other's?"""
@@ -184,6 +228,7 @@ def test_each_zip_holds_only_its_own_reference(built, name):
     assert not modules & others, modules & others
 
 
+@pytest.mark.slow
 def test_a_rebuild_keeps_graded_results(tmp_path, monkeypatch):
     """Does building over an existing dist/<name>/ replace otter's layout and keep the graded
     results an instructor wrote beside it?"""

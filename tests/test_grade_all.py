@@ -52,6 +52,7 @@ def graded(folder, tmp_path_factory):
     return out, files
 
 
+@pytest.mark.slow
 def test_csv_has_one_row_per_submission_with_exact_scores(graded):
     """Does grades.csv list every file, with its total and points per question?"""
     out, files = graded
@@ -69,6 +70,7 @@ def test_csv_has_one_row_per_submission_with_exact_scores(graded):
         next(iter(rows.values())))
 
 
+@pytest.mark.slow
 def test_every_submission_has_its_results_json(graded):
     """Is each submission's results.json kept, in Gradescope's format?"""
     out, files = graded
@@ -77,6 +79,7 @@ def test_every_submission_has_its_results_json(graded):
         assert "tests" in record["results"]
 
 
+@pytest.mark.slow
 def test_report_holds_the_plots_and_one_row_per_question(graded):
     """Does report.html embed the three plots and a table row for each of the 9 questions?"""
     out, _ = graded
@@ -87,6 +90,7 @@ def test_report_holds_the_plots_and_one_row_per_question(graded):
     assert "notes.txt" in page  # the ungraded file is listed with its reason
 
 
+@pytest.mark.slow
 def test_mistakes_travel_as_data_to_the_report(graded):
     """Does a catalogued wrong answer's results.json name its mistake under
     extra_data.mistakes (the solution's naming none), and the report count it from there?"""
@@ -103,6 +107,7 @@ def test_mistakes_travel_as_data_to_the_report(graded):
     assert "the factor 2 of the squared loss is missing" in q1c
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_without_regrading(folder, tmp_path):
     """Stopped after its first result, does a second run grade only what is left?"""
     d, files, paths = folder
@@ -126,6 +131,7 @@ def test_interrupted_run_resumes_without_regrading(folder, tmp_path):
         assert len(list(csv.DictReader(f))) == len(FOLDER) + 1
 
 
+@pytest.mark.slow
 def test_a_cpu_hog_does_not_slow_its_neighbour_more_than_twice(built, tmp_path, monkeypatch):
     """Graded beside 17 busy processes (--jobs 2), is an honest submission within 2x of its
     time alone? Each submission may use one core at most (a cgroup), so the hog's processes

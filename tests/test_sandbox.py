@@ -72,6 +72,7 @@ def test_limits_come_from_config_then_environment():
     assert limits == {"cell_timeout": 5.0}
 
 
+@pytest.mark.slow
 def test_values_and_calls_cross_as_plain_data(tmp_path):
     """Are globals read as data, functions called by name, and errors reported as text?"""
     path = notebook(tmp_path, "import numpy as np\nA = np.eye(2)\nclass C: pass\nobj = C()",
@@ -92,6 +93,7 @@ def test_values_and_calls_cross_as_plain_data(tmp_path):
             env.get("boom")(1)
 
 
+@pytest.mark.slow
 def test_kernel_cannot_read_the_graders_files(tmp_path):
     """As root, does the kernel run as another uid that can read a world-readable file but
     not a root-only one beside it (so the refusal is the uid's, not a missing path)?"""
@@ -160,6 +162,7 @@ for folder in ("/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~")):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mechanism", ["pid-namespace", "cgroup-kill", "uid-kill"])
 def test_every_escape_ends_with_the_grading_whatever_the_mechanism(tmp_path, monkeypatch,
                                                                     mechanism):
@@ -192,6 +195,7 @@ def test_every_escape_ends_with_the_grading_whatever_the_mechanism(tmp_path, mon
     assert {p: os.stat(p).st_mode for p in modes} == modes
 
 
+@pytest.mark.slow
 def test_the_kernel_cannot_move_its_folder_or_plant_links_for_root(tmp_path):
     """Can the kernel rename its home away, or put a link where root will look? (Its folder
     sits in one that root owns, and the sockets root connects to are root's.)"""
@@ -213,6 +217,7 @@ def test_the_kernel_cannot_move_its_folder_or_plant_links_for_root(tmp_path):
         assert env.get("swapped") == "PermissionError"
 
 
+@pytest.mark.slow
 def test_timeouts_stop_cells_and_calls_and_grading_goes_on(tmp_path):
     """Is a looping cell stopped, a looping call refused, and the next cell still run?"""
     path = notebook(tmp_path, "while True:\n    pass", "def spin():\n    while True:\n        pass",
@@ -228,6 +233,7 @@ def test_timeouts_stop_cells_and_calls_and_grading_goes_on(tmp_path):
         assert "Code cell 1 was stopped" in sandbox.messages[0]
 
 
+@pytest.mark.slow
 def test_output_is_capped(tmp_path):
     """Is a flood of output counted but not kept?"""
     path = notebook(tmp_path, "print('x' * 1_000_000)")
@@ -236,6 +242,7 @@ def test_output_is_capped(tmp_path):
     assert len(report["output"]) == 1000 and report["dropped"] >= 999_000
 
 
+@pytest.mark.slow
 def test_total_time_limit_bounds_the_whole_grading(tmp_path):
     """With a 4 s budget, do three looping cells and later requests end within it, promptly?"""
     path = notebook(tmp_path, "while True:\n    pass", "while True:\n    pass", "x = 1")
@@ -248,6 +255,7 @@ def test_total_time_limit_bounds_the_whole_grading(tmp_path):
     assert time.monotonic() - start < 20
 
 
+@pytest.mark.slow
 def test_a_replay_that_runs_out_of_time_ends_the_grading_cleanly(tmp_path):
     """If a cell that finished once loops when replayed after a restart, does grading stop
     with a note (not an exception), and the later cells count as not run?"""
@@ -264,6 +272,7 @@ def test_a_replay_that_runs_out_of_time_ends_the_grading_cleanly(tmp_path):
     assert any("stopped at code cell 2" in m for m in sandbox.messages)
 
 
+@pytest.mark.slow
 def test_the_note_names_the_total_limit_when_that_stopped_a_cell(tmp_path):
     """Stopped by the notebook's total time, not the cell's, does the note say so?"""
     path = notebook(tmp_path, "while True:\n    pass")
@@ -272,6 +281,7 @@ def test_the_note_names_the_total_limit_when_that_stopped_a_cell(tmp_path):
     assert any("used up its 3 s in total" in m for m in sandbox.messages), sandbox.messages
 
 
+@pytest.mark.slow
 def test_a_python_installed_under_tmp_still_runs_the_kernel(tmp_path):
     """With the grader's Python in a folder the namespace covers with a private /tmp (a
     clone under /tmp), does the kernel still start and run?"""

@@ -42,6 +42,43 @@ def load_catalogue(name: str) -> dict[str, dict[str, Any]]:
         return yaml.safe_load(f)["fixtures"]
 
 
+# What only a kernel shows: a fixture with any of these keys must say `lane: kernel`.
+KERNEL_KEYS = ("attack", "raw", "link_to", "zip_with", "pickle_marker", "env", "via",
+               "recheck_after")
+KERNEL_EXPECT_KEYS = ("max_seconds", "output")  # time limits, notes about the run
+# Names of fixtures that act on processes, files or the sandbox, or loop: never in process.
+KERNEL_NAME_PREFIXES = ("escape-", "attack-", "infinite-loop", "loop-", "function-never-returns",
+                        "huge-output")
+
+
+def lane(spec) -> str:
+    """Which lane grades a fixture: "kernel" (the real zip, a sandboxed kernel) if its spec
+    says ``lane: kernel``, else "fast" (in process, :mod:`autograder.instructor.inprocess`).
+
+    A fixture that only a kernel can grade (see :data:`KERNEL_KEYS`) and does not say so is
+    an error, so that no attack ever runs in the test process.
+    """
+    declared = spec.get("lane", "fast")
+    if declared not in ("fast", "kernel"):
+        raise ValueError(f"lane must be fast or kernel, not {declared!r}")
+    needs = [k for k in KERNEL_KEYS if k in spec] + \
+        [k for k in KERNEL_EXPECT_KEYS if k in spec.get("expect", {})]
+    if needs and declared != "kernel":
+        raise ValueError(f"a fixture with {', '.join(needs)} needs `lane: kernel`")
+    return declared
+
+
+def runs_in_process(name, spec) -> bool:
+    """Whether the fast lane may grade a fixture in the test process: every fast-lane one,
+    and the `lane: kernel` ones that are there only to be graded through the zip too (the
+    samples, a first cell that raises), never one with a kernel-only key or name."""
+    if lane(spec) == "fast":
+        return True
+    return not name.startswith(KERNEL_NAME_PREFIXES) and \
+        not any(k in spec for k in KERNEL_KEYS) and \
+        not any(k in spec.get("expect", {}) for k in KERNEL_EXPECT_KEYS)
+
+
 def _malicious_pickle(marker):
     """A pickle that, if anyone loads it, creates the file ``marker`` (and nothing else)."""
     import pickle
@@ -57,7 +94,8 @@ def build_submission(spec: dict[str, Any], paths: dict[str, Any], dest: str | Pa
     """Write the submission a fixture spec describes to ``dest``; return its path.
 
     ``zip_with`` ({path in the zip: text}) makes a zip holding the notebook and those files;
-    ``pickle_marker`` adds a ``.OTTER_LOG`` that would create that file if unpickled.
+    ``pickle_marker`` (a path) adds a ``.OTTER_LOG`` that would create that file if
+    unpickled; :func:`grade_fixtures` replaces ``pickle_marker: true`` with a fresh path.
     """
     dest = Path(dest)
     if "link_to" in spec:  # the upload is a link (as an unpacked zip entry may be)
@@ -195,7 +233,7 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
 
     def grade(fixture):
         import time
-        spec = catalogue[fixture]
+        spec = specs[fixture]
         d = work / fixture
         d.mkdir()
         sub = build_submission(spec, paths, d / f"{name}.ipynb")
@@ -223,6 +261,11 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
     if "solution" not in names:
         names = ["solution", *names]
     marks = {f: f"attack{secrets.token_hex(8)}" for f in names}
+    # a file only an unpickled .OTTER_LOG would create: fresh per grading, so that two
+    # runs never share it (the grading process may write anywhere: not in ``work``)
+    specs = {f: {**catalogue[f], "pickle_marker": os.path.join(
+                 tempfile.gettempdir(), f"backprop-unpickled-{secrets.token_hex(8)}")}
+             if catalogue[f].get("pickle_marker") is True else catalogue[f] for f in names}
     jobs = jobs or os.cpu_count() or 1
     try:
         with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
@@ -236,7 +279,7 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
     for fixture in names:
         results, log, elapsed = graded[fixture]
         scores = question_scores(results)
-        spec = catalogue[fixture]
+        spec = specs[fixture]
         problems = compare(spec, results, full, needles)
         limit = spec.get("expect", {}).get("max_seconds", DEFAULT_MAX_SECONDS)
         if elapsed > limit:
@@ -246,6 +289,7 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
         marker = spec.get("pickle_marker")
         if marker and os.path.exists(marker):
             problems.append(f"the .OTTER_LOG pickle was loaded: {marker} exists")
+            os.unlink(marker)
         rows.append({"name": fixture, "scores": scores, "total": sum(scores.values()),
                      "possible": sum(full.values()), "problems": problems, "seconds": elapsed,
                      "as_expected": not problems, "results": results, "log": log})

@@ -190,7 +190,6 @@ def test_the_installed_package_holds_no_hidden_test_or_reference(built, name, tm
     site-packages the kernel reads) leave out the hidden tests and the reference? The
     grader imports them from the zip's files/ only."""
     import tomllib
-
     from setuptools import find_packages
     with zipfile.ZipFile(built(name)["zip"]) as zf:
         files = [n for n in zf.namelist() if n.startswith("files/")]

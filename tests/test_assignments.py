@@ -229,6 +229,24 @@ def test_each_zip_holds_only_its_own_reference(built, name):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_installed_package_holds_no_hidden_test_or_reference(built, name, tmp_path):
+    """Does the zip's pyproject.toml (pip-installed into the grading environment, whose
+    site-packages the kernel reads) leave out the hidden tests and the reference? The
+    grader imports them from the zip's files/ only."""
+    import tomllib
+    from setuptools import find_packages
+    with zipfile.ZipFile(built(name)["zip"]) as zf:
+        files = [n for n in zf.namelist() if n.startswith("files/")]
+        zf.extractall(tmp_path, members=files)
+        config = tomllib.loads(zf.read("files/pyproject.toml").decode())
+    found = find_packages(str(tmp_path / "files"),
+                          **config["tool"]["setuptools"]["packages"]["find"])
+    assert "autograder.runtime" in found
+    assert not [p for p in found if p.startswith(("solutions", "autograder.runtime.questions"))]
+
+
+@pytest.mark.slow
 def test_a_rebuild_keeps_graded_results(tmp_path, monkeypatch):
     """Does building over an existing dist/<name>/ replace otter's layout and keep the graded
     results an instructor wrote beside it?"""

@@ -2,9 +2,13 @@
 run counts as alive, a process that vanishes mid-scan is skipped, never a crash?"""
 
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -103,3 +107,31 @@ def test_the_scans_find_a_live_process_by_uid_and_namespace():
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to act as a fresh uid")
+def test_files_under_a_folder_the_uid_locked_are_removed():
+    """A submission's folder holding a folder of mode 000 (and one of 500 above it): is
+    everything the uid left removed, not only what rmtree could list?"""
+    base = Path(tempfile.mkdtemp(prefix="backprop-test-"))
+    base.chmod(0o711)
+    top = base / "shared"
+    top.mkdir()
+    top.chmod(0o1777)
+    uid = containment.pick_sandbox_uid()
+
+    def plant():
+        os.makedirs(top / "a" / "b" / "c")
+        (top / "a" / "b" / "c" / "f").write_text("left behind")
+        os.chmod(top / "a" / "b" / "c", 0)
+        os.chmod(top / "a" / "b", 0)
+        os.chmod(top / "a", 0o500)
+
+    try:
+        assert containment._run_as_uid(uid, plant)
+        assert containment.files_of_uid(uid, [str(top)])
+        containment.remove_uid_files(uid, [str(top)])
+        assert containment.files_of_uid(uid, [str(top)]) == []
+    finally:  # as root, whatever the test found
+        subprocess.run(["chmod", "-R", "u+rwx", str(base)], check=False)
+        shutil.rmtree(base)

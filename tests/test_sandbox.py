@@ -159,6 +159,11 @@ for body in (zombie_leader, odd_name, hopping, daemon):
     child(body)
 for folder in ("/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~")):
     open(f"{folder}/left-{mark}", "w").write("x")
+    # and one deep in folders it locks (mode 000), that it alone could open up again
+    os.makedirs(f"{folder}/locked-{mark}/inner-{mark}")
+    open(f"{folder}/locked-{mark}/inner-{mark}/left-{mark}", "w").write("x")
+    os.chmod(f"{folder}/locked-{mark}/inner-{mark}", 0)
+    os.chmod(f"{folder}/locked-{mark}", 0)
 """
 
 
@@ -193,6 +198,31 @@ def test_every_escape_ends_with_the_grading_whatever_the_mechanism(tmp_path, mon
         assert containment.live_pids_of_uid(uid) == []
         assert containment.files_of_uid(uid) == []
     assert {p: os.stat(p).st_mode for p in modes} == modes
+
+
+@pytest.mark.slow
+def test_the_kernel_cannot_write_more_than_its_disk_limit_to_its_own_folders(tmp_path,
+                                                                             monkeypatch):
+    """With namespaces, its home and IPython folder (in the sandbox folder, on the host's
+    disk) are size-limited like its /tmp: can the kernel write more than the disk limit in
+    files each under it?"""
+    if containment.choose_mechanism(os.geteuid() == 0) != "pid-namespace":
+        pytest.skip("only the namespace gives the kernel private folders")
+    monkeypatch.setenv("BACKPROP_DISK_LIMIT_MB", "8")
+    path = notebook(tmp_path, "import os\nwritten = 0\n"
+                    "for d in (os.environ['HOME'], os.environ['IPYTHONDIR']):\n"
+                    "    for k in range(3):\n"
+                    "        try:\n"
+                    "            with open(f'{d}/fill{k}', 'wb') as f:\n"
+                    "                for _ in range(7):\n"
+                    "                    f.write(b'x' * 2**20)\n"
+                    "                    written += 1\n"
+                    "        except OSError:\n"
+                    "            pass\n")
+    with Sandbox(path, limits_from(None, os.environ)) as sandbox:
+        assert [r["status"] for r in sandbox.run_notebook()] == ["ok"]
+        written = RemoteEnvironment(sandbox).get("written")
+    assert 8 <= written <= 16  # at most the limit in each of the two folders
 
 
 @pytest.mark.slow

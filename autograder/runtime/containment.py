@@ -465,6 +465,21 @@ def sweep_uid(uid: int) -> bool:
     return not live_pids_of_uid(uid)
 
 
+def _open_up(path: str) -> None:
+    """Give every folder of a tree the uid owns u+rwx, parents first (a folder left mode 000
+    deep inside could not be listed, so rmtree would leave it and all it holds)."""
+    try:
+        os.chmod(path, 0o700, follow_symlinks=False)
+    except OSError:
+        return
+    for root, dirs, _ in os.walk(path, followlinks=False):
+        for name in dirs:  # before the walk enters it
+            try:
+                os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
+            except OSError:
+                pass
+
+
 def _remove_my_files(tops) -> None:
     """As the sandbox uid, once its processes are gone: remove what it owns under ``tops``.
     As that uid, it can touch nothing of anyone else's."""
@@ -481,10 +496,7 @@ def _remove_my_files(tops) -> None:
                     continue
                 if name in dirs:
                     dirs.remove(name)
-                    try:
-                        os.chmod(path, 0o700, follow_symlinks=False)
-                    except OSError:
-                        pass
+                    _open_up(path)
                     shutil.rmtree(path, ignore_errors=True)
                 else:
                     try:

@@ -118,7 +118,7 @@ class KernelProcess:
         self.containment = {"mechanism": self.mechanism,
                             "limits": [*self.group.applied, "rlimits"], "survivors": 0}
 
-    def launch_spec(self, connection_file: Path) -> dict:
+    def launch_spec(self, connection_file: Path, ipython: Path | None = None) -> dict:
         """What :mod:`autograder.runtime.kernel_launch` needs to start the kernel."""
         return {"uid": self.uid, "gid": self.uid, "home": str(self.home),
                 "connection_file": str(connection_file), "mechanism": self.mechanism,
@@ -126,6 +126,7 @@ class KernelProcess:
                 "tmpfs_mb": self.limits["disk_limit_mb"],
                 "rlimits": policy.rlimits(self.limits, self.as_root),
                 "writable": containment.shared_writable_dirs(),
+                "private": [str(self.home), *([str(ipython)] if ipython else [])],
                 "argv": [sys.executable, "-m", "ipykernel_launcher", "-f",
                          str(connection_file)]}
 
@@ -141,7 +142,7 @@ class KernelProcess:
         _make_dir(ipython, owner=self.uid)  # no startup files planted
         connection_file = self.dir / f"kernel-{n}.json"
         spec_file = self.dir / f"launch-{n}.json"
-        spec_file.write_text(json.dumps(self.launch_spec(connection_file)))
+        spec_file.write_text(json.dumps(self.launch_spec(connection_file, ipython)))
         os.chmod(spec_file, 0o600)
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(ipc / "k"),
                            connection_file=str(connection_file))
@@ -159,7 +160,9 @@ class KernelProcess:
             info = self.km.get_connection_info()
             names = [f"k-{info[key]}" for key in
                      ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
-            claim_sockets(self.dir / f"ipc-{self.starts - 1}", names, self.km.is_alive)
+            ipc = self.dir / f"ipc-{self.starts - 1}"
+            claim_sockets(ipc, names, self.km.is_alive)
+            os.chmod(ipc, 0o711)  # its sockets are there: the kernel may add nothing more
         client = self.km.client(context=self.zmq_context)
         client.start_channels()
         self.client = client

@@ -4,6 +4,7 @@
 SPEC is the path of a JSON file the grader wrote in the sandbox's root-owned folder:
 ``uid``/``gid`` (null: keep ours), ``home``, ``connection_file``, ``mechanism``,
 ``cgroup_procs`` (files to join), ``writable`` (the folders any uid may write in),
+``private`` (the kernel's own writable folders, given a tmpfs in the namespace),
 ``expose`` (``blocked`` folders and the ``paths`` under them the kernel needs: the Python
 install), ``tmpfs_mb``, ``rlimits`` and ``argv`` (the kernel).
 
@@ -106,6 +107,12 @@ def private_mounts(spec):
             os.makedirs(path, mode=0o711)
             mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         os.close(fd)
+    # the folders the kernel may write in its sandbox folder (its home, its IPython folder)
+    # are on the host's disk: each gets a size-limited tmpfs too, gone with the namespace
+    uid, gid = (spec["uid"], spec["gid"]) if spec["uid"] is not None else spec["host_ids"]
+    for folder in spec.get("private") or ():
+        mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=0700,{size}")
+        os.chown(folder, uid, gid)
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 

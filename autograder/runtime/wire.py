@@ -121,8 +121,9 @@ def _decode_numpy_scalar(node: dict, depth: int, budget: _Budget):
 def _shape(node: dict) -> tuple[int, ...]:
     shape = _field(node, "shape", list)
     if len(shape) > MAX_DIMENSIONS or not all(
-            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
-        raise WireError("malformed shape")
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_ELEMENTS
+            for s in shape):  # each dimension bounded too: (0, 10**30) holds no number,
+        raise WireError("malformed shape")  # but numpy refuses to make it
     return tuple(shape)
 
 
@@ -131,7 +132,8 @@ def _bool_array(flat: list) -> np.ndarray:
 
 
 def _int_array(flat: list) -> np.ndarray:
-    if not all(isinstance(x, int) and not isinstance(x, bool) for x in flat):
+    if not all(isinstance(x, int) and not isinstance(x, bool) and INT64[0] <= x < 2**64
+               for x in flat):  # what an int64 or uint64 array holds, nothing larger
         raise WireError("malformed int array")
     # beyond int64 (a uint64 array), as floats: a value that large is no answer anyway
     big = any(abs(x) > 2**62 for x in flat)

@@ -16,25 +16,6 @@ CATALOGUES = {a: fixtures.load_catalogue(a) for a in ASSIGNMENTS
               if (fixtures.FIXTURES / f"{a}.yaml").exists()}
 FAST = [(a, f) for a in CATALOGUES for f in inprocess.fast_fixtures(a)]
 
-# Known gaps, found by the two guarantees below when they were written; the assignments'
-# own work closes them (then the xfail turns into an unexpected pass: remove the entry).
-NEVER_FAILED = {  # hidden test cases no fixture graded in process fails
-    "jacobians-xor": "q5_2: test_q5_2_values",
-    "matrix-backprop": "q2d: test_q2d_hidden_units",
-}
-PUBLIC_REJECTS_ACCEPTED = {  # hidden tests accept, public check fails
-    "mlp-backprop": "q1c test_q1c_structure fails for q1b-W1-not-transposed and "
-                    "q1b-relu-as-np-max, whose q1c answer the hidden tests accept (the public "
-                    "check builds its cache with the student's own mlp_forward)",
-}
-
-
-def _known(gaps):
-    """The assignments, each marked xfail (not strict) with its known gap."""
-    return [pytest.param(a, marks=pytest.mark.xfail(strict=False, reason=gaps[a]))
-            if a in gaps else a for a in CATALOGUES]
-
-
 @pytest.mark.parametrize("name", list(CATALOGUES))
 def test_every_fixture_declares_the_lane_it_needs(name):
     """Does every fixture that only a kernel can grade (attacks, limits, odd uploads,
@@ -77,7 +58,7 @@ def _never_failed(rows):
     return missing
 
 
-@pytest.mark.parametrize("name", _known(NEVER_FAILED))
+@pytest.mark.parametrize("name", list(CATALOGUES))
 def test_every_hidden_test_case_is_failed_by_some_fixture(fast_graded, name):
     """Does at least one fixture other than blank fail each hidden test case (else the
     case is never shown to reject anything)?"""
@@ -85,7 +66,7 @@ def test_every_hidden_test_case_is_failed_by_some_fixture(fast_graded, name):
     assert not missing, f"no fixture fails these hidden test cases: {missing}"
 
 
-@pytest.mark.parametrize("name", _known(PUBLIC_REJECTS_ACCEPTED))
+@pytest.mark.parametrize("name", list(CATALOGUES))
 def test_an_answer_the_hidden_tests_accept_passes_the_public_checks(fast_graded, name):
     """Wherever a fixture gets every hidden point of a question, do that question's public
     checks pass too, both as graded and as grader.check runs them in the notebook?"""

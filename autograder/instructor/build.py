@@ -10,7 +10,10 @@ For each folder ``assignments/<name>/`` holding ``<name>.ipynb`` this
 2. runs ``otter assign`` (its own solution check on: the solution notebook must score
    full marks through the zip) into ``dist/<name>/``, giving
    ``dist/<name>/student/<name>.ipynb`` and ``dist/<name>/autograder/<name>-autograder_*.zip``;
-3. builds the sample submissions of ``tests/fixtures/<name>.yaml`` into
+3. makes the student and solution notebooks work alone (:func:`make_self_sufficient`): the
+   public checks travel in the notebook's metadata, the init cell finds the notebook under
+   any file name, and the intro's install line is filled in from ``requirements.txt``;
+4. builds the sample submissions of ``tests/fixtures/<name>.yaml`` into
    ``dist/<name>/samples/`` and grades them with :mod:`autograder.instructor.grade_all` (the zip's
    Gradescope entry point) into ``dist/<name>/graded-samples/``, printing a score table.
 
@@ -23,19 +26,23 @@ Any failure prints why and exits non-zero.
 
 import argparse
 import glob
+import inspect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import nbformat
 import yaml
 
-from autograder.instructor.lock import GRADING_PYTHON, zip_requirements
-from autograder.instructor.paths import ASSIGNMENTS, DIST, ROOT, otter_command
+from autograder.instructor.lock import GRADING_PYTHON, canonical, read_pins, zip_requirements
+from autograder.instructor.paths import ASSIGNMENTS, DIST, REQUIREMENTS, ROOT, otter_command
 from autograder.runtime.policy import PLUGIN
+from autograder.student import notebook_init
 
 # What every assignment shares; the master notebook's own config overrides it.
 SHARED_ASSIGN_CONFIG = {
@@ -58,6 +65,16 @@ SHARED_ASSIGN_CONFIG = {
                         "to Gradescope.",
     },
 }
+
+# What a student installs to run a notebook alone, at the versions of requirements.txt:
+# otter-grader for grader.check and export, numpy for the public checks, matplotlib for the
+# plots, and ipykernel for the kernel that export starts to check the zip it made.
+STUDENT_PACKAGES = ("otter-grader", "numpy", "matplotlib", "ipykernel")
+# Where a master notebook's Markdown says what to install; the build writes the pins there.
+INSTALL_PLACEHOLDER = "{{ pip_install }}"
+# The notebook metadata key holding the public-check modules (see notebook_init).
+METADATA_KEY = "backprop"
+
 
 class BuildError(RuntimeError):
     """A build step failed; the message says which and why."""
@@ -117,6 +134,72 @@ def keep_student_part(student_dir: Path) -> None:
         shutil.rmtree(runtime)
 
 
+def student_install_command(requirements: Path = REQUIREMENTS) -> str:
+    """``pip install`` of :data:`STUDENT_PACKAGES` at their versions in requirements.txt."""
+    pins = read_pins(requirements)
+    missing = [p for p in STUDENT_PACKAGES if canonical(p) not in pins]
+    if missing:
+        raise BuildError(f"{requirements} does not pin {', '.join(missing)}, which students need")
+    return "pip install " + " ".join(f"{p}=={pins[canonical(p)]}" for p in STUDENT_PACKAGES)
+
+
+def public_check_modules(student_dir: Path) -> dict[str, dict]:
+    """{module name: {"source", "package"}} of the ``autograder/`` folder students receive
+    beside their notebook (after :func:`keep_student_part`): exactly what the notebook may
+    carry, never the runtime or a reference."""
+    modules = {}
+    for path in sorted((student_dir / "autograder").rglob("*.py")):
+        parts = path.relative_to(student_dir).with_suffix("").parts
+        package = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if package else parts)
+        modules[name] = {"source": path.read_text(encoding="utf-8"), "package": package}
+    if not modules or any(not n.startswith("autograder.student") and n != "autograder"
+                          for n in modules):
+        raise BuildError(f"unexpected public-check modules in {student_dir}: {sorted(modules)}")
+    return modules
+
+
+# otter assign's init cell: `grader = otter.Notebook("<name>.ipynb")`
+_OTTER_INIT = re.compile(r'^grader = otter\.Notebook\("([^"]+)"\)$', re.MULTILINE)
+
+
+def make_self_sufficient(notebook: Path, name: str, modules: dict[str, dict]) -> None:
+    """Let the notebook work alone, as students often receive it (an LMS, a download).
+
+    - Its metadata carries the public-check modules (``backprop.modules``), and its init
+      cell, before ``otter.Notebook``, runs :func:`notebook_init.find_notebook_and_checks`:
+      the notebook's own path, whatever the file is called, and an import hook serving those
+      modules when no ``autograder/`` folder is importable. The cell's input is collapsed.
+    - The install line placeholder of its Markdown gets the pinned ``pip install``.
+
+    The same change goes into the solution notebook, so that the submissions built from it
+    look like students' and a solution cell adds no line the student notebook lacks.
+    """
+    nb = nbformat.read(notebook, as_version=nbformat.NO_CONVERT)
+    init = [c for c in nb.cells if c.cell_type == "code" and _OTTER_INIT.search(c.source)]
+    if len(init) != 1:
+        raise BuildError(f"{notebook.name}: expected one otter init cell, found {len(init)}")
+    cell = init[0]
+    match = _OTTER_INIT.search(cell.source)
+    expected = match[1]
+    functions = (notebook_init.find_notebook_and_checks, notebook_init.hide_kernel_transport_notice)
+    finder = "\n\n".join(inspect.getsource(f) for f in functions)
+    call = ("hide_kernel_transport_notice()\n"
+            f"grader = otter.Notebook(find_notebook_and_checks({expected!r}, {name!r}))\n"
+            "del find_notebook_and_checks, hide_kernel_transport_notice")
+    cell.source = (cell.source[:match.start()]
+                   + "# a notebook handed out alone finds itself and its public checks: see the\n"
+                   + "# notebook metadata's \"backprop\" entry\n" + finder + "\n\n" + call
+                   + cell.source[match.end():])
+    cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    nb.metadata[METADATA_KEY] = {"modules": modules}
+    install = student_install_command()
+    for md in nb.cells:
+        if md.cell_type == "markdown" and INSTALL_PLACEHOLDER in md.source:
+            md.source = md.source.replace(INSTALL_PLACEHOLDER, install)
+    nbformat.write(nb, notebook)
+
+
 def _add_credit(generate, master):
     """Tell the grading plugin which questions are optional or extra credit.
 
@@ -149,6 +232,9 @@ def assign(name: str) -> dict[str, Path | None]:
     if proc.returncode != 0:
         raise BuildError(f"otter assign failed for {name}:\n{proc.stdout}\n{proc.stderr}")
     keep_student_part(fresh / "student")
+    modules = public_check_modules(fresh / "student")
+    for notebook in (fresh / "student" / f"{name}.ipynb", fresh / "autograder" / f"{name}.ipynb"):
+        make_self_sufficient(notebook, name, modules)
     replace_build_output(fresh, DIST / name)
     paths = built_paths(name)
     if not paths["student"].exists() or paths["zip"] is None:

@@ -1,0 +1,270 @@
+"""Does a student notebook work when it is all a student has?
+
+Students often receive only the ``.ipynb`` (an LMS, a shared drive, a browser download that
+renames it ``matrix-backprop (1).ipynb``). The build makes the notebook carry its public
+checks and find itself under any name (:mod:`autograder.student.notebook_init`); these
+tests check the pieces in process, then run built notebooks alone in a fresh kernel that
+cannot import this project.
+"""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+
+from autograder.instructor import build
+from autograder.instructor.lock import canonical, read_pins
+from autograder.instructor.paths import README, REQUIREMENTS
+from autograder.student.notebook_init import find_notebook_and_checks
+
+ASSIGNMENTS = build.assignment_names()
+
+
+# --------------------------------------------------------------------------------------
+# In process: finding the notebook, serving the checks, the install line
+# --------------------------------------------------------------------------------------
+
+def write_notebook(path: Path, assignment: str, modules: dict | None = None) -> Path:
+    """A minimal notebook of ``assignment`` (otter's metadata), carrying ``modules``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["otter"] = {"assignment_name": assignment}
+    if modules is not None:
+        nb.metadata[build.METADATA_KEY] = {"modules": modules}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """An empty working folder, with no front end naming the open notebook."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    yield tmp_path
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "EmbeddedChecks"]
+    for name in [m for m in sys.modules if m.split(".")[0] == "carried"]:
+        del sys.modules[name]
+
+
+def test_a_renamed_notebook_is_found_by_its_assignment(folder):
+    """Saved as 'hw (1).ipynb' beside another assignment's notebook, is it the one found?"""
+    write_notebook(folder / "other.ipynb", "other-assignment")
+    write_notebook(folder / "hw (1).ipynb", "hw")
+    assert find_notebook_and_checks("hw.ipynb", "hw") == "hw (1).ipynb"
+
+
+def test_of_two_copies_the_last_saved_is_found(folder):
+    """With the original and a renamed copy side by side, is the one saved last chosen?"""
+    write_notebook(folder / "hw.ipynb", "hw")
+    write_notebook(folder / "hw (1).ipynb", "hw")
+    os.utime(folder / "hw.ipynb", (1, 1))
+    assert find_notebook_and_checks("hw.ipynb", "hw") == "hw (1).ipynb"
+
+
+def test_the_front_ends_path_wins(folder, monkeypatch):
+    """When Jupyter Server names the open notebook (JPY_SESSION_NAME), is that the one?"""
+    write_notebook(folder / "hw (1).ipynb", "hw")
+    write_notebook(folder / "hw.ipynb", "hw")
+    os.utime(folder / "hw (1).ipynb", (1, 1))
+    monkeypatch.setenv("JPY_SESSION_NAME", str(folder / "hw (1).ipynb"))
+    # relative: otter names the zip and its entry after the path it is given
+    assert find_notebook_and_checks("hw.ipynb", "hw") == "hw (1).ipynb"
+
+
+def test_no_notebook_leaves_the_expected_name(folder):
+    """With no notebook of the assignment around, is otter given the built name, as before?"""
+    write_notebook(folder / "other.ipynb", "other-assignment")
+    assert find_notebook_and_checks("hw.ipynb", "hw") == "hw.ipynb"
+
+
+def test_carried_modules_are_importable(folder):
+    """Are the modules stored in the notebook's metadata importable, packages included?"""
+    write_notebook(folder / "hw.ipynb", "hw", {
+        "carried": {"source": "", "package": True},
+        "carried.checks": {"source": "LIMIT = 3\n", "package": False},
+        "carried.hw": {"source": "from carried.checks import LIMIT\nTWICE = 2 * LIMIT\n",
+                       "package": False}})
+    find_notebook_and_checks("hw.ipynb", "hw")
+    assert importlib.import_module("carried.hw").TWICE == 6
+
+
+def test_files_beside_the_notebook_win_over_carried_modules(folder, monkeypatch):
+    """With the student folder's files importable, are they used rather than the copies?"""
+    (folder / "carried").mkdir()
+    (folder / "carried" / "__init__.py").write_text("")
+    (folder / "carried" / "checks.py").write_text("WHERE = 'file'\n")
+    monkeypatch.syspath_prepend(str(folder))
+    write_notebook(folder / "hw.ipynb", "hw", {
+        "carried": {"source": "", "package": True},
+        "carried.checks": {"source": "WHERE = 'metadata'\n", "package": False}})
+    find_notebook_and_checks("hw.ipynb", "hw")
+    assert importlib.import_module("carried.checks").WHERE == "file"
+
+
+def test_running_the_init_cell_twice_keeps_one_hook(folder):
+    """Does rerunning the init cell replace its import hook rather than add another?"""
+    write_notebook(folder / "hw.ipynb", "hw", {"carried": {"source": "", "package": True}})
+    for _ in range(2):
+        find_notebook_and_checks("hw.ipynb", "hw")
+    assert [type(f).__name__ for f in sys.meta_path].count("EmbeddedChecks") == 1
+
+
+def test_install_line_pins_the_requirements_versions():
+    """Does the students' pip line name each package at its requirements.txt version?"""
+    pins = read_pins(REQUIREMENTS)
+    words = build.student_install_command().split()
+    assert words[:2] == ["pip", "install"]
+    assert words[2:] == [f"{p}=={pins[canonical(p)]}" for p in build.STUDENT_PACKAGES]
+
+
+def test_readme_gives_students_the_same_install_line():
+    """Does the README's student section give exactly the build's pinned pip line?"""
+    assert build.student_install_command() in README.read_text(), \
+        f"README.md should tell students: {build.student_install_command()}"
+
+
+# --------------------------------------------------------------------------------------
+# The built notebooks
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_student_notebook_carries_exactly_the_student_folder(built, name):
+    """Does the notebook carry the public checks students get beside it, and nothing else?"""
+    paths = built(name)
+    nb = nbformat.read(paths["student"], as_version=4)
+    carried = nb.metadata[build.METADATA_KEY]["modules"]
+    module = name.replace("-", "_")
+    assert set(carried) == {"autograder", "autograder.student", "autograder.student.checks",
+                            f"autograder.student.{module}"}
+    folder = paths["student"].parent / "autograder"
+    assert carried["autograder.student.checks"]["source"] == \
+        (folder / "student" / "checks.py").read_text()
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_student_notebook_reads_as_handed_out(built, name):
+    """Is the install line filled in, one Submission heading left, and the title its own?"""
+    nb = nbformat.read(built(name)["student"], as_version=4)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert build.student_install_command() in markdown[0]
+    assert not any(build.INSTALL_PLACEHOLDER in m for m in markdown)
+    assert sum(m.count("## Submission") for m in markdown) == 1
+    init = next(c for c in nb.cells if c.cell_type == "code")
+    assert "otter.Notebook(find_notebook_and_checks(" in init.source
+
+
+def test_notebook_titles_differ():
+    """Does each master notebook have its own title?"""
+    titles = [nbformat.read(build.ASSIGNMENTS / a / f"{a}.ipynb", as_version=4).cells[1]
+              .source.splitlines()[0] for a in ASSIGNMENTS]
+    assert len(set(titles)) == len(titles), titles
+
+
+# --------------------------------------------------------------------------------------
+# Alone, in a fresh kernel that cannot import this project (slow)
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bare_kernels(tmp_path_factory) -> KernelSpecManager:
+    """A kernel spec "bare": a Python that has this venv's packages but not this project.
+
+    A new virtual environment whose site-packages points at ours with a .pth line: the
+    packages are importable, but our site-packages' own .pth files (the editable install
+    of ``autograder``) are not run, so ``import autograder`` fails as on a student's machine.
+    """
+    root = tmp_path_factory.mktemp("bare")
+    venv.create(root / "venv", with_pip=False)
+    python = root / "venv" / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "packages.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    probe = subprocess.run([python, "-c", "import numpy, otter, ipykernel; import autograder"],
+                           capture_output=True, text=True, cwd=root)
+    assert "No module named 'autograder'" in probe.stderr, probe.stderr  # packages, no project
+    spec = root / "kernels" / "bare"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "bare", "language": "python"}))
+    return KernelSpecManager(kernel_dirs=[str(root / "kernels")])
+
+
+def solution_filled(paths: dict) -> nbformat.NotebookNode:
+    """The student notebook with every code cell of the solution typed in."""
+    student = nbformat.read(paths["student"], as_version=4)
+    solution = nbformat.read(paths["solution"], as_version=4)
+    stu_code = [c for c in student.cells if c.cell_type == "code"]
+    sol_code = [c for c in solution.cells if c.cell_type == "code"]
+    for s, t in zip(stu_code, sol_code, strict=True):
+        if "grader." not in s.source and "otter.Notebook" not in s.source:
+            s.source = t.source
+    return student
+
+
+def run_alone(nb: nbformat.NotebookNode, folder: Path, filename: str,
+              kernels: KernelSpecManager) -> nbformat.NotebookNode:
+    """Save ``nb`` as ``folder/filename`` (nothing else there) and run it top to bottom as a
+    student would: cwd the folder, no PYTHONPATH, no front end naming the notebook."""
+    folder.mkdir()
+    nbformat.write(nb, folder / filename)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "JPY_SESSION_NAME") and not k.startswith("BACKPROP_")}
+    km = KernelManager(kernel_name="bare", kernel_spec_manager=kernels)
+    NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(folder)}}
+                   ).execute(env=env)
+    return nb
+
+
+def outputs(cell) -> str:
+    return "\n".join(o.get("text", "") or json.dumps(o.get("data", o.get("traceback", "")))
+                     for o in cell.outputs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("filename", ["{name}.ipynb", "{name} (1).ipynb"])
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_solution_filled_notebook_alone_passes_its_checks_and_exports(
+        built, bare_kernels, tmp_path, name, filename):
+    """Alone in a folder, under its own or a browser's name, do all public checks pass and
+    does the export write a zip of this notebook, with nothing alarming printed?"""
+    filename = filename.format(name=name)
+    nb = run_alone(solution_filled(built(name)), tmp_path / "alone", filename, bare_kernels)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [outputs(c) for c in code if any(o.output_type == "error" for o in c.outputs)]
+    assert not errors, errors[0][:2000]
+    checks = [c for c in code if "grader.check(" in c.source]
+    assert checks
+    for cell in checks:
+        text = outputs(cell)
+        assert "passed" in text and "failed" not in text.lower(), (cell.source, text[:1000])
+    export = outputs([c for c in code if "grader.export(" in c.source][-1])
+    assert "Your submission received the following results" in export, export[:2000]
+    assert "failed" not in export.lower() and "Warning" not in export, export[:2000]
+    zips = list((tmp_path / "alone").glob("*.zip"))
+    assert len(zips) == 1 and zips[0].name.startswith(filename.removesuffix(".ipynb") + "_")
+    with zipfile.ZipFile(zips[0]) as zf:
+        assert filename in zf.namelist()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_blank_notebook_alone_gets_public_feedback_not_import_errors(
+        built, bare_kernels, tmp_path, name):
+    """Alone and unanswered, does each check give its public feedback, never a missing
+    module?"""
+    nb = nbformat.read(built(name)["student"], as_version=4)
+    nb.cells = [c for c in nb.cells if "grader.export(" not in c.get("source", "")]
+    nb = run_alone(nb, tmp_path / "alone", f"{name} (2).ipynb", bare_kernels)
+    text = "\n".join(outputs(c) for c in nb.cells if c.cell_type == "code")
+    assert "ModuleNotFoundError" not in text and "No module named" not in text, text[:2000]
+    assert "results" in text

@@ -155,7 +155,8 @@ def notebook(name: str) -> nbformat.NotebookNode:
         new_markdown_cell(f"# {name}\n\nWrite your code where you see `...`, then run the "
                           "`grader.check(\"q…\")` cell right after it: it runs the public "
                           "checks (type, shape, finite values); hidden tests check the values "
-                          "after you submit."),
+                          "after you submit.\n\nTo work on your own machine, install "
+                          "`{{ pip_install }}`."),
         new_code_cell("import numpy as np"),
         new_raw_cell("# BEGIN QUESTION\nname: q1\npoints: 2"),
         new_markdown_cell("**q1.** Implement `square_backward(X, dY)`: given the upstream "
@@ -169,9 +170,7 @@ def notebook(name: str) -> nbformat.NotebookNode:
         new_code_cell(HIDDEN_TEST.format(module=module)),
         new_raw_cell("# END TESTS"),
         new_raw_cell("# END QUESTION"),
-        new_markdown_cell("## Submission\n\nRun the cell below to check everything and export "
-                          "your work. Upload the zip it makes to Gradescope."),
-    ]
+    ]  # otter adds the "## Submission" heading and the export cell
     nb = new_notebook(cells=cells)
     nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python",
                                   "name": "python3"},

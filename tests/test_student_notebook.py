@@ -219,7 +219,12 @@ def run_alone(nb: nbformat.NotebookNode, folder: Path, filename: str,
     nbformat.write(nb, folder / filename)
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "JPY_SESSION_NAME") and not k.startswith("BACKPROP_")}
-    km = KernelManager(kernel_name="bare", kernel_spec_manager=kernels)
+    # the student's own temporary files (the export's check kernel leaves its connection
+    # file) stay beside the notebook, in this test's folder
+    (folder.parent / "student-tmp").mkdir(exist_ok=True)
+    env["TMPDIR"] = str(folder.parent / "student-tmp")
+    km = KernelManager(kernel_name="bare", kernel_spec_manager=kernels,
+                       connection_file=str(folder.parent / "kernel.json"))
     NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(folder)}}
                    ).execute(env=env)
     return nb

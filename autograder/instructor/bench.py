@@ -89,7 +89,7 @@ def timed_otter_run(zip_path: Path, notebook: Path, work: Path) -> tuple[float, 
 def bench_assignment(name: str, repeat: int, work: Path
                      ) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
     """{label: median seconds} and {label: total score} for one assignment's solution."""
-    paths = build.built_paths(name)
+    paths = built_paths(name)
     if paths["zip"] is None:
         paths = build.assign(name)
     notebook = work / f"{name}.ipynb"
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {label:<44} {seconds:6.2f} s   {seconds / floor:4.2f}x floor{score}")
         if args.batch:
             batch = batch_throughput(names[0], paths if len(names) == 1 else
-                                     build.built_paths(names[0]), work, args.batch)
+                                     built_paths(names[0]), work, args.batch)
             print(f"batch grading of {args.batch} {names[0]} submissions (grade_all):")
             for jobs, seconds in batch:
                 print(f"  --jobs {jobs}: {seconds:6.1f} s, {args.batch / seconds * 60:5.1f} "

@@ -25,7 +25,6 @@ Any failure prints why and exits non-zero.
 """
 
 import argparse
-import glob
 import inspect
 import json
 import os
@@ -40,7 +39,14 @@ import nbformat
 import yaml
 
 from autograder.instructor.lock import GRADING_PYTHON, canonical, read_pins, zip_requirements
-from autograder.instructor.paths import ASSIGNMENTS, DIST, REQUIREMENTS, ROOT, otter_command
+from autograder.instructor.paths import (
+    ASSIGNMENTS,
+    DIST,
+    REQUIREMENTS,
+    ROOT,
+    built_paths,
+    otter_command,
+)
 from autograder.runtime.policy import PLUGIN
 from autograder.student import notebook_init
 
@@ -275,16 +281,6 @@ def use_our_entry_point(zip_path: Path) -> None:
 def shown(path: Path) -> Path:
     """``path`` relative to the checkout when it is inside it (dist/ may be elsewhere)."""
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-
-
-def built_paths(name: str) -> dict[str, Path | None]:
-    """The student notebook, the autograder zip and the solution notebook of a built assignment."""
-    zips = sorted(glob.glob(str(DIST / name / "autograder" / f"{name}-autograder_*.zip")))
-    return {
-        "student": DIST / name / "student" / f"{name}.ipynb",
-        "solution": DIST / name / "autograder" / f"{name}.ipynb",
-        "zip": Path(zips[-1]) if zips else None,
-    }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

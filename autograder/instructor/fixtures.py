@@ -31,7 +31,7 @@ import yaml
 from autograder.instructor import grade_all
 from autograder.instructor.coverage import full_marks
 from autograder.instructor.grade_all import gradescope_run, question_scores
-from autograder.instructor.paths import FIXTURES, ROOT, otter_command
+from autograder.instructor.paths import DIST, FIXTURES, ROOT, otter_command
 
 DEFAULT_MAX_SECONDS = 180  # a fixture's grading must end within this, unless it says otherwise
 
@@ -378,15 +378,14 @@ def grade_samples(name: str, paths: dict[str, Any]) -> list[dict[str, Any]]:
     """
     import shutil
 
-    from autograder.instructor import build, grade_all
     catalogue = load_catalogue(name)
-    samples = build.DIST / name / "samples"
+    samples = DIST / name / "samples"
     shutil.rmtree(samples, ignore_errors=True)
     samples.mkdir(parents=True)
     names = [f for f, s in catalogue.items() if s.get("sample")]
     for fixture in names:
         build_submission(catalogue[fixture], paths, samples / f"{fixture}.ipynb")
-    records = grade_all.grade_folder(name, samples, build.DIST / name / "graded-samples",
+    records = grade_all.grade_folder(name, samples, DIST / name / "graded-samples",
                                      regrade=True, zip_path=paths["zip"], quiet=True)
     by_name = {Path(r["file"]).stem: r for r in records}
     full = full_marks(name)

@@ -36,7 +36,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, TextIO
 
-from autograder.instructor import build
+from autograder.instructor.paths import DIST, built_paths
 
 SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
@@ -153,10 +153,10 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
                  jobs: int | None = None, regrade: bool = False, zip_path: Path | None = None,
                  quiet: bool = False) -> list[dict[str, Any]]:
     """Grade every submission in a folder; return the records of all graded submissions."""
-    zip_path = zip_path or build.built_paths(assignment)["zip"]
+    zip_path = zip_path or built_paths(assignment)["zip"]
     if zip_path is None:
         raise FileNotFoundError(f"no autograder zip for {assignment}: run `make` first")
-    out_dir = Path(out_dir or build.DIST / assignment / "graded")
+    out_dir = Path(out_dir or DIST / assignment / "graded")
     (out_dir / "results").mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".grading-*"):  # left by a run that was killed
         shutil.rmtree(stale, ignore_errors=True)
@@ -204,7 +204,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Grade the folder ``args`` names; return the exit status."""
     records = grade_folder(args.assignment, args.submissions, args.out, args.jobs, args.regrade)
-    out = Path(args.out or build.DIST / args.assignment / "graded")
+    out = Path(args.out or DIST / args.assignment / "graded")
     bad = [r for r in records if r["status"] != "graded"]
     print(f"{len(records)} submissions, {len(bad)} could not be graded: {out / 'grades.csv'}, "
           f"{out / 'report.html'}")

@@ -57,7 +57,7 @@ class NeedsKernel(RuntimeError):
 
 def quick_build(name: str) -> dict[str, Path]:
     """Build an assignment with ``otter assign --no-run-tests`` in build.DIST/.quick/<name>;
-    return its paths as :func:`build.built_paths` does (student, solution, zip)."""
+    return its paths as :func:`paths.built_paths` does (student, solution, zip)."""
     master = build.stage(name)
     out = build.DIST / ".quick" / name
     shutil.rmtree(out, ignore_errors=True)

@@ -5,6 +5,7 @@ assignment in a temporary copy of the repository, never in this one); ``BACKPROP
 moves the build output alone.
 """
 
+import glob
 import os
 import sys
 from pathlib import Path
@@ -27,3 +28,13 @@ def otter_command() -> list[str]:
     """The otter executable next to this Python, so that the pinned version is the one used."""
     exe = Path(sys.executable).parent / "otter"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "otter"]
+
+
+def built_paths(name: str) -> dict[str, Path | None]:
+    """The student notebook, the autograder zip and the solution notebook of a built assignment."""
+    zips = sorted(glob.glob(str(DIST / name / "autograder" / f"{name}-autograder_*.zip")))
+    return {
+        "student": DIST / name / "student" / f"{name}.ipynb",
+        "solution": DIST / name / "autograder" / f"{name}.ipynb",
+        "zip": Path(zips[-1]) if zips else None,
+    }

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.instructor import build, fixtures, grade_all
+from autograder.instructor.paths import built_paths
 
 # The floor, as a program of its own: a fresh process starts a kernel and runs the cells.
 FLOOR = r'''

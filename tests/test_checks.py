@@ -271,3 +271,20 @@ def test_check_returned_names_a_missing_answer(value, phrase):
     with pytest.raises(AnswerError, match=phrase):
         check_returned(value, "f(x)")
     assert check_returned(0, "f(x)") == 0
+
+
+def test_a_transposed_answer_carries_its_mistake_as_data():
+    """Is "transposed" recorded as the answer's mistake (for the report), whether the shape
+    or only the values show it, and is an unrelated wrong answer not?"""
+    from autograder.student.checks import TRANSPOSED, check_finite_shape
+    wide = np.arange(6.0).reshape(2, 3)
+    for value, expected in [(wide.T, wide), (EXPECTED.T, EXPECTED)]:
+        with pytest.raises(AnswerError) as e:
+            check_close(value, expected, "dW")
+        assert e.value.mistake == TRANSPOSED
+    with pytest.raises(AnswerError) as e:
+        check_finite_shape(wide.T, (2, 3), "dW")
+    assert e.value.mistake == TRANSPOSED
+    with pytest.raises(AnswerError) as e:
+        check_close(EXPECTED + 1.0, EXPECTED, "dW")
+    assert e.value.mistake is None

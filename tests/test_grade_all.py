@@ -186,3 +186,29 @@ def test_report_and_csv_keep_optional_points_out_of_the_maximum(tmp_path):
     assert (row["total"], row["max"], row["extra"]) == ("3", "2", "1")
     page = report.write_report(records, tmp_path / "report.html", "x").read_text()
     assert "q4a (optional)" in page and "<b>" not in page and "&lt;b&gt;" in page
+
+
+def test_a_rebuilt_autograder_regrades_what_the_old_one_graded(tmp_path, monkeypatch):
+    """Graded once, is a submission skipped by the same zip but graded again by a rebuilt
+    one (a fixed hidden test must reach every student without --regrade)?"""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "a.ipynb").write_text("{}")
+    old, new = tmp_path / "old.zip", tmp_path / "new.zip"
+    old.write_bytes(b"zip one")
+    new.write_bytes(b"zip two")
+    graded_by = []
+
+    def fake_grade(zip_path, submission, out_dir):
+        graded_by.append(zip_path.name)
+        record = {"file": submission.name, "sha256": grade_all.digest(submission),
+                  "autograder_sha256": grade_all.digest(zip_path), "status": "error",
+                  "results": None, "reason": "fake", "seconds": 0}
+        (out_dir / "results" / f"{submission.name}.json").write_text(json.dumps(record))
+        return record
+
+    monkeypatch.setattr(grade_all, "grade_one", fake_grade)
+    monkeypatch.setattr("autograder.instructor.report.write_report", lambda *a, **k: None)
+    for zip_path in (old, old, new, new):
+        grade_all.grade_folder(NAME, subs, out, jobs=1, zip_path=zip_path, quiet=True)
+    assert graded_by == ["old.zip", "new.zip"]

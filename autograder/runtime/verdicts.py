@@ -26,6 +26,7 @@ import warnings
 import numpy as np
 
 from autograder.student.checks import (
+    TRANSPOSED,
     AnswerError,
     _error_text,
     as_bool,
@@ -154,7 +155,7 @@ def check_close(value, expected, name, *, rtol=1e-6, atol=1e-9, n=None, mistakes
     if arr.shape != exp.shape:
         if arr.ndim == 2 and arr.T.shape == exp.shape and _close(arr.T, exp, rtol, atol):
             raise AnswerError(f"{name} looks transposed: its shape is {arr.shape}, "
-                              f"and its transpose would be right.")
+                              f"and its transpose would be right.", mistake=TRANSPOSED)
         raise AnswerError(_shape_message(arr, exp, name))
     arr = check_finite(arr, name)
     ok = _entries_ok(arr, exp, rtol, atol, sig_figs)
@@ -162,7 +163,7 @@ def check_close(value, expected, name, *, rtol=1e-6, atol=1e-9, n=None, mistakes
         return arr
     if arr.ndim == 2 and arr.shape[0] == arr.shape[1] and _close(arr.T, exp, rtol, atol):
         raise AnswerError(f"{name} looks transposed: check which index is rows and which "
-                          "is columns.")
+                          "is columns.", mistake=TRANSPOSED)
     mistake = diagnose(arr, exp, rtol=rtol, atol=atol, n=n, mistakes=mistakes)
     if mistake:
         raise AnswerError(f"{name} is not correct: {mistake}.", mistake=mistake)

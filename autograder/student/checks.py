@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 
+TRANSPOSED = "it looks transposed"  # a mistake a shape alone shows, as the report counts it
+
 
 class AnswerError(AssertionError):
     """A wrong answer, with a message meant for the student.
@@ -304,7 +306,7 @@ def check_finite_shape(value, shape, name):
     shape = tuple(shape)
     if arr.ndim == 2 and len(shape) == 2 and arr.shape != shape and arr.T.shape == shape:
         raise AnswerError(f"{name} has shape {arr.shape}, but it should have shape {shape}: "
-                          "is it transposed?")
+                          "is it transposed?", mistake=TRANSPOSED)
     if shape == () and arr.shape != ():
         raise AnswerError(f"{name} should be a single number, but it has shape {arr.shape}.")
     if arr.ndim != len(shape) and arr.size == math.prod(shape):

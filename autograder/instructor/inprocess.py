@@ -137,7 +137,7 @@ class InProcessKernel:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
 
-    def run_notebook(self):
+    def run_notebook(self) -> None:
         """Run every code cell in order; an error ends its cell only. Output is dropped."""
         sink = io.StringIO()
         for n, source in enumerate(self.cells, 1):
@@ -151,7 +151,7 @@ class InProcessKernel:
             sink.seek(0)
             sink.truncate()
 
-    def request(self, request):
+    def request(self, request: dict[str, Any]) -> dict[str, Any]:
         """Answer as the kernel would: the kernel's own wire module
         (:mod:`autograder.runtime.wire_kernel`) encodes the value or the call's result."""
         sink = io.StringIO()
@@ -176,7 +176,8 @@ def zip_config(zip_path) -> dict[str, Any]:
         return json.loads(zf.read("otter_config.json"))
 
 
-def grade_notebook(notebook_path, zip_path):
+def grade_notebook(notebook_path: Path, zip_path: Path
+                   ) -> tuple[dict[str, Any], list[Any], dict[str, Any]]:
     """Grade a notebook in process against the zip's tests.
 
     Returns (results.json's dict as the entry point would write it, the graded otter test
@@ -259,7 +260,9 @@ def fast_fixtures(name) -> list[str]:
                           if f != "solution" and fixtures.runs_in_process(f, catalogue[f])]]
 
 
-def grade_many(jobs_by_name, workers=None, work=None, chunk=6):
+def grade_many(jobs_by_name: dict[str, tuple[dict[str, Any], list[str] | None]],
+               workers: int | None = None, work: Path | None = None, chunk: int = 6
+               ) -> dict[str, list[dict[str, Any]]]:
     """Grade fixtures of several assignments in process, split over ``workers`` processes.
 
     ``jobs_by_name``: {assignment: (paths, fixture names or None for every fast one)}.
@@ -304,7 +307,8 @@ def _rows(name, paths, graded):
     return rows
 
 
-def grade_fixtures(name, paths, names=None, work=None):
+def grade_fixtures(name: str, paths: dict[str, Any], names: list[str] | None = None,
+                   work: Path | None = None) -> list[dict[str, Any]]:
     """Grade fast-lane fixtures of one assignment in process (every one if ``names`` is
     None); rows as :func:`grade_many` gives."""
     return grade_many({name: (paths, names)}, work=work)[name]

@@ -26,6 +26,9 @@ import resource
 import select
 import signal
 import sys
+from typing import Any, NoReturn
+
+Spec = dict[str, Any]  # the launch spec the grader wrote (see the module docstring)
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -41,23 +44,24 @@ def _check(result, what):
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def mount(source, target, fstype, flags, data=None):
+def mount(source: str | None, target: str, fstype: str | None, flags: int,
+          data: str | None = None) -> None:
     _check(libc.mount(source.encode() if source else None, target.encode(),
                       fstype.encode() if fstype else None, ctypes.c_ulong(flags),
                       data.encode() if data else None), f"mount {target}")
 
 
-def prctl(option, value):
+def prctl(option: int, value: int) -> None:
     _check(libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl {option}")
 
 
-def join_cgroups(procs_files):
+def join_cgroups(procs_files: list[str]) -> None:
     for path in procs_files:
         with open(path, "w") as f:
             f.write(str(os.getpid()))
 
 
-def apply_rlimits(rlimits):
+def apply_rlimits(rlimits: dict[str, int]) -> None:
     for name, value in rlimits.items():
         limit = getattr(resource, name)
         soft, hard = resource.getrlimit(limit)
@@ -65,7 +69,7 @@ def apply_rlimits(rlimits):
         resource.setrlimit(limit, (value, value))
 
 
-def drop_privileges(spec):
+def drop_privileges(spec: Spec) -> None:
     """Become the sandbox uid for good: no groups, no way back, no set-uid escalation."""
     if spec["uid"] is not None:
         os.setgroups([])
@@ -76,7 +80,7 @@ def drop_privileges(spec):
     prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
-def become_kernel(spec):
+def become_kernel(spec: Spec) -> NoReturn:
     """Drop privileges, apply limits, and exec the kernel in the sandbox's home."""
     drop_privileges(spec)
     apply_rlimits(spec["rlimits"])
@@ -86,7 +90,7 @@ def become_kernel(spec):
     os.execv(spec["argv"][0], spec["argv"])
 
 
-def private_mounts(spec):
+def private_mounts(spec: Spec) -> None:
     """In the new mount namespace: a private /proc, /tmp, /var/tmp, /dev/shm, and a /root
     (or any folder others cannot pass through) that holds only the Python install."""
     mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -116,7 +120,7 @@ def private_mounts(spec):
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
-def namespace_init(spec, alive_fd):
+def namespace_init(spec: Spec, alive_fd: int) -> NoReturn:
     """PID 1 of the sandbox's namespace: start the kernel, reap orphans, end with it."""
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if select.select([alive_fd], [], [], 0)[0]:  # the launcher already died
@@ -150,7 +154,7 @@ def namespace_init(spec, alive_fd):
             os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
-def main(spec_path):
+def main(spec_path: str) -> NoReturn:
     with open(spec_path) as f:
         spec = json.load(f)
     if spec["uid"] is not None:  # the file is ours, in our folder: give it to the kernel

@@ -22,6 +22,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from otter.plugins import AbstractOtterPlugin
@@ -72,7 +73,7 @@ class TrustedGrading(AbstractOtterPlugin):
             else:
                 entry.unlink(missing_ok=True)
 
-    def before_grading(self, config):
+    def before_grading(self, config: Any) -> None:
         config.grade_from_log = False
         self._clean_submission_dir()
         self._use_zip_files()
@@ -87,14 +88,14 @@ class TrustedGrading(AbstractOtterPlugin):
             self.trusted_results = trusted.failed_results(str(self._source_tests()),
                                                           self.notes[0])
 
-    def before_execution(self, submission):
+    def before_execution(self, submission: Any) -> nbformat.NotebookNode:
         return nbformat.v4.new_notebook()
 
-    def after_grading(self, results):
+    def after_grading(self, results: Any) -> None:
         results.results = self.trusted_results.results
         results._catastrophic_error = None
         if self.notes:
             results.set_output("\n".join(self.notes))
 
-    def generate_report(self):
+    def generate_report(self) -> str:
         return "\n".join(self.notes)

@@ -13,7 +13,10 @@ from it, or a reference value.
 
 import glob
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from otter.test_files import GradingResults
 from otter.test_files.abstract_test import TestCaseResult
@@ -46,7 +49,7 @@ def _failure_message(exc, hidden):
     return f"{FAILED}\n{type(exc).__name__}: {exc}"
 
 
-def run_test_file(test_file, env):
+def run_test_file(test_file: ExceptionTestFile, env: Mapping[str, Any]) -> ExceptionTestFile:
     """Run one otter exception-format test file (loaded) against ``env``; return it."""
     results = []
     for tc in test_file.test_cases:
@@ -72,7 +75,8 @@ def mistakes(results: GradingResults) -> dict[str, list[str]]:
     return found
 
 
-def grade(notebook_path, tests_dir, limits=None):
+def grade(notebook_path: str | Path, tests_dir: str, limits: dict[str, float] | None = None
+          ) -> tuple[GradingResults, list[str], dict[str, Any]]:
     """Grade a notebook against the test files in ``tests_dir``.
 
     Returns (GradingResults, notes, containment): ``notes`` are messages about the run a
@@ -95,7 +99,7 @@ def grade(notebook_path, tests_dir, limits=None):
     return GradingResults(test_files), notes, sandbox.containment
 
 
-def failed_results(tests_dir, message):
+def failed_results(tests_dir: str, message: str) -> GradingResults:
     """Results giving every test case of every question 0 points, all with ``message``."""
     test_files = []
     for path in sorted(glob.glob(os.path.join(tests_dir, "*.py"))):

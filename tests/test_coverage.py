@@ -89,6 +89,7 @@ def test_table_reads_points_written_and_credit_from_the_notebook(tmp_path, monke
     assert "Maximum: 5 points (3 auto-graded, 2 written)" in table
     assert "optional items: 1 points, not counted" in table
     assert "extra credit: 2 points on top" in table
+    assert "Written, graded by hand: `q2` (2)." in table  # the README's written points
 
 
 def test_problems_name_missing_unknown_and_unexplained(tmp_path, monkeypatch):

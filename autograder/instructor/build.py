@@ -207,17 +207,24 @@ def make_self_sufficient(notebook: Path, name: str, modules: dict[str, dict]) ->
 
 
 def _add_credit(generate, master):
-    """Tell the grading plugin which questions are optional or extra credit.
+    """Tell the grading plugin which questions are optional or extra credit, and which are
+    written.
 
-    The master notebook's question configs say so (``credit:``); the zip's copy of the
-    plugin config carries it, so that grading leaves them out of the maximum.
+    The master notebook's question configs say so (``credit:``, ``manual:``); the zip's copy
+    of the plugin config carries it, so that grading leaves optional and extra credit out of
+    the maximum and shows each written answer to the graders.
     """
     from autograder.instructor.coverage import notebook_questions
-    credit = {q: c["credit"] for q, c in notebook_questions(master).items()
+    questions = notebook_questions(master)
+    credit = {q: c["credit"] for q, c in questions.items()
               if c["credit"] != "required" and not c["manual"]}
+    # the written questions, in order, for the graders' view of the answers
+    # (autograder.runtime.written): their points and the prompt cell that opens each answer
+    written = [{"name": q, "points": c["points"], "credit": c["credit"],
+                "cell": c["prompt_cell"]} for q, c in questions.items() if c["manual"]]
     for plugin in generate.get("plugins", []):
         if isinstance(plugin, dict) and PLUGIN in plugin:
-            plugin[PLUGIN] = {**(plugin[PLUGIN] or {}), "credit": credit}
+            plugin[PLUGIN] = {**(plugin[PLUGIN] or {}), "credit": credit, "written": written}
 
 
 

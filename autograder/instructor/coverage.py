@@ -47,13 +47,16 @@ def notebook_questions(path: Path) -> dict[str, dict[str, Any]]:
     """The question configs of a master notebook, in order: {name: {points, manual, credit}}.
 
     ``points`` is the question's ``points`` (a list is summed; absent is None), ``manual``
-    otter's flag (written questions), ``credit`` one of required / optional / extra.
+    otter's flag (written questions), ``credit`` one of required / optional / extra, and
+    ``prompt_cell`` the id of the cell after the config: the prompt, which otter assign
+    copies into the student notebook with its id (how the grading finds written answers).
     """
     nb = nbformat.read(path, as_version=4)
     questions = {}
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type != "raw" or not cell.source.lstrip().startswith("# BEGIN QUESTION"):
             continue
+        after = nb.cells[index + 1] if index + 1 < len(nb.cells) else {}
         config = yaml.safe_load(cell.source.split("\n", 1)[1] if "\n" in cell.source else "")
         config = config or {}
         points = config.get("points")
@@ -64,7 +67,7 @@ def notebook_questions(path: Path) -> dict[str, dict[str, Any]]:
             raise ValueError(f"{path}: question {config.get('name')!r} has credit {credit!r}, "
                              f"not one of {', '.join(CREDITS)}")
         questions[config["name"]] = {"points": points, "manual": bool(config.get("manual")),
-                                     "credit": credit}
+                                     "credit": credit, "prompt_cell": after.get("id")}
     return questions
 
 
@@ -175,6 +178,11 @@ def render_table(name: str) -> str:
     if totals["extra"]:
         summary += f"; extra credit: {_fmt_points(totals['extra'])} points on top"
     lines += ["", summary + "."]
+    written = [f"`{q}` ({_fmt_points(c['points'])}"
+               + ("" if c["credit"] == "required" else f", {CREDIT_LABEL[c['credit']]}") + ")"
+               for q, c in questions.items() if c["manual"]]
+    if written:  # what the TAs grade on Gradescope, next to each answer the grading shows
+        lines += ["", "Written, graded by hand: " + ", ".join(written) + "."]
     return "\n".join(lines)
 
 

@@ -13,7 +13,9 @@ receives:
 - ``results/<submission>.json``: each submission's results.json;
 - ``grades.csv``: one row per submission (file, status, total, points per question, reason);
 - ``report.html``: a score histogram, per-question mean and fail rate, and the most
-  frequent diagnosed mistakes per question, as plots.
+  frequent diagnosed mistakes per question, as plots;
+- ``written-<question>.html``: one page per written question, every submission's answer
+  side by side, linked from report.html.
 
 A run that is interrupted loses nothing: each result is written whole (atomically) as
 soon as it is ready, and a restarted run skips what is already graded unless
@@ -185,8 +187,9 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
     records = [r for r in load_records(out_dir) if r["file"] in names]
     questions = sorted({q for r in records for q in question_scores(r["results"] or {})})
     write_csv(records, out_dir / "grades.csv", questions)
-    from autograder.instructor import report
-    report.write_report(records, out_dir / "report.html", assignment)
+    from autograder.instructor import report, written_pages
+    written = written_pages.write_pages(records, out_dir, assignment)
+    report.write_report(records, out_dir / "report.html", assignment, written)
     return records
 
 

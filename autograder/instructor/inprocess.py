@@ -200,6 +200,7 @@ def grade_notebook(notebook_path: Path, zip_path: Path
     output["extra_data"] = {"sandbox": None}
     output = gradescope_run.apply_credit(
         output, gradescope_run.plugin_config(raw_config).get("credit", {}))
+    output = gradescope_run.add_written(output, raw_config, Path(notebook_path).read_bytes())
     return gradescope_run.clean(output), test_files, kernel.main.__dict__
 
 

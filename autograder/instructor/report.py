@@ -65,8 +65,10 @@ def _png(fig):
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def write_report(records: list[dict[str, Any]], path: Path, title: str) -> Path:
-    """Write the HTML report for ``records`` to ``path``."""
+def write_report(records: list[dict[str, Any]], path: Path, title: str,
+                 written: list[dict[str, Any]] | None = None) -> Path:
+    """Write the HTML report for ``records`` to ``path``; ``written`` lists the pages of
+    written answers to link to (:func:`autograder.instructor.written_pages.write_pages`)."""
     stats = question_stats(records)
     totals = [sum(t["score"] for t in r["results"].get("tests", []) if "score" in t)
               for r in records if r.get("results")]
@@ -119,6 +121,7 @@ def write_report(records: list[dict[str, Any]], path: Path, title: str) -> Path:
     errors = [{"file": clean_text(r["file"]), "reason": clean_text(r.get("reason", ""))}
               for r in records if r.get("status") != "graded"]
     page = TEMPLATES.get_template("report.html.j2").render(
-        title=title, submissions=len(records), errors=errors, plots=plots, questions=questions)
+        title=title, submissions=len(records), errors=errors, plots=plots, questions=questions,
+        written=written or [])
     path.write_text(page, encoding="utf-8", errors="replace")  # lone surrogates included
     return path

@@ -178,6 +178,7 @@ def grade(ag_dir):
         raw_config = json.load(f)
     config = AutograderConfig(raw_config)
     tests_dir = os.path.join(source, "tests")
+    data = None  # the upload's bytes, read once: the written answers come from them, as data
     try:
         name, data = find_notebook(os.path.join(ag_dir, "submission"))
         with tempfile.TemporaryDirectory(prefix="backprop-upload-") as tmp:
@@ -199,7 +200,25 @@ def grade(ag_dir):
         output["output"] = "\n".join(notes)
     # the diagnoses as data, for the class report: {question: [mistake, ...]}
     output["extra_data"] = {"sandbox": contained, "mistakes": trusted.mistakes(results)}
-    return apply_credit(output, plugin_config(raw_config).get("credit", {}))
+    output = apply_credit(output, plugin_config(raw_config).get("credit", {}))
+    return add_written(output, raw_config, data)
+
+
+def add_written(output, raw_config, notebook_bytes):
+    """The written answers, for the graders (:mod:`autograder.runtime.written`): entries
+    worth nothing automatically, read from the upload as it arrived (before any student
+    code ran)."""
+    from autograder.runtime import written
+    return written.add_written_answers(output, plugin_config(raw_config).get("written", []),
+                                       notebook_bytes)
+
+
+def _uploaded_notebook():
+    """The upload's notebook bytes for the fallback's written entries, or None."""
+    try:
+        return find_notebook(os.path.join(AUTOGRADER_DIR, "submission"))[1]
+    except Exception:  # noqa: BLE001 - no notebook: the entries say "no answer"
+        return None
 
 
 def fallback_results(message):
@@ -216,7 +235,10 @@ def fallback_results(message):
         output["score"] = 0
         output["output"] = message
         with open(os.path.join(AUTOGRADER_DIR, "source", "otter_config.json")) as f:
-            return apply_credit(output, plugin_config(json.load(f)).get("credit", {}))
+            raw_config = json.load(f)
+        output = apply_credit(output, plugin_config(raw_config).get("credit", {}))
+        # the TAs still grade the written answers of a submission the autograder failed on
+        return add_written(output, raw_config, _uploaded_notebook())
     except Exception:  # even the fallback failed: the plainest valid results
         return {"score": 0, "output": message, "tests": []}
 

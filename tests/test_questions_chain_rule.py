@@ -237,7 +237,7 @@ MISTAKES = {  # a wrong answer: (its hidden test, substring of the message, a ca
         "it includes sigma'", True),
     "output_grads: dW0 transposed": (
         lambda: q.output_grads_values(replace_key(cr.output_grads, "dW0", lambda o, *a: o["dW0"].T),
-                                      ("db0", "dW0"), seed=2104), "looks transposed", False),
+                                      ("db0", "dW0"), seed=2104), "looks transposed", True),
     "zero_init_values: sigma(0) = 0": (
         lambda: q.q2_2a_values(lambda x, h: (np.zeros(h), np.zeros(1))), "sigma(0) was taken as 0",
         True),
@@ -260,10 +260,10 @@ MISTAKES = {  # a wrong answer: (its hidden test, substring of the message, a ca
         True),
     "matrix_input_jacobian_shape: output index last": (
         lambda: q.jacobian_shape_values(lambda n, p, r: (p, r, n), "matrix_input_jacobian_shape"),
-        "output index first", True),
+        "output's axis comes last", True),
     "flattened_jacobian_shape: p + q": (
         lambda: q.jacobian_shape_values(lambda n, p, r: (n, p + r), "flattened_jacobian_shape"),
-        "one entry per entry of W", True),
+        "p + q entries for vec(W)", True),
 }
 
 

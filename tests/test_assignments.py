@@ -262,3 +262,13 @@ def test_a_rebuild_keeps_graded_results(tmp_path, monkeypatch):
     paths = build.assign("mlp-backprop")
     assert graded.read_text() == "{}"
     assert not stale.exists() and paths["student"].exists() and paths["zip"] is not None
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_intro_says_when_hidden_results_appear(name):
+    """Does the master notebook's intro tell students when hidden results show (after the
+    grades are published, or at once with immediate feedback), as the README documents?"""
+    nb = nbformat.read(str(build.ROOT / "assignments" / name / f"{name}.ipynb"), as_version=4)
+    intro = next(c.source for c in nb.cells if "How this notebook works" in c.source)
+    flat = " ".join(intro.split())
+    assert "publishes the grades" in flat and "immediate feedback" in flat

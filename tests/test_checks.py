@@ -13,6 +13,7 @@ from autograder.runtime.verdicts import (
     significant_figures,
 )
 from autograder.runtime.wire import Opaque
+from autograder.student import checks
 from autograder.student.checks import (
     AnswerError,
     as_float_array,
@@ -59,7 +60,7 @@ def test_four_significant_figures_pass_by_hand_but_not_for_functions():
     (np.full((2, 2), np.nan), "NaN"),
     (np.full((2, 2), np.inf), "inf"),
     ("0.26", "not a string"),
-    (None, "return"),
+    (None, "not defined"),
     (..., "still `...`"),
     (True, "not a boolean"),
     ([[1, 2], [3]], "rows of different lengths"),
@@ -288,3 +289,37 @@ def test_a_transposed_answer_carries_its_mistake_as_data():
     with pytest.raises(AnswerError) as e:
         check_close(EXPECTED + 1.0, EXPECTED, "dW")
     assert e.value.mistake is None
+
+
+@pytest.mark.parametrize("check", [
+    lambda v: checks.check_network_structure(v, "dnf_network"),
+    lambda v: checks.check_keys(v, ["W"], "dnf_network"),
+    lambda v: checks.check_whole_number(v, "dnf_network"),
+    lambda v: checks.as_float_array(v, "dnf_network"),
+    lambda v: checks.as_bool(v, "dnf_network"),
+    lambda v: checks.normalize_letters(v, "dnf_network"),
+    lambda v: checks.shape_answer(v, "dnf_network"),
+    lambda v: checks.unpack(v, 2, "dnf_network"),
+], ids=["network", "keys", "whole number", "array", "bool", "letters", "shape", "tuple"])
+def test_an_undefined_name_is_said_to_be_undefined(check):
+    """Is a name that was never defined (otter and the wire pass None) reported as not
+    defined, not as a value of the wrong type ("not NoneType")?"""
+    with pytest.raises(AnswerError) as info:
+        check(None)
+    assert "dnf_network is not defined" in str(info.value)
+    assert "NoneType" not in str(info.value)
+
+
+def test_a_function_without_return_is_said_to_return_none():
+    """Does calling an empty function (it returns None) say so, whatever its result's
+    format would have been?"""
+    from autograder.student.checks import call
+
+    def xor_zero_init_grads(X, y):
+        """An empty stub: the docstring and `...`."""
+        ...
+
+    with pytest.raises(AnswerError, match="xor_zero_init_grads returns None: did you forget "
+                                          "to `return`"):
+        call(xor_zero_init_grads, 1, 2)
+    assert call(lambda: 0, name="f") == 0

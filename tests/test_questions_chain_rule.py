@@ -260,10 +260,10 @@ MISTAKES = {  # a wrong answer: (its hidden test, substring of the message, a ca
         True),
     "matrix_input_jacobian_shape: output index last": (
         lambda: q.jacobian_shape_values(lambda n, p, r: (p, r, n), "matrix_input_jacobian_shape"),
-        "output index first", True),
+        "output's axis comes last", True),
     "flattened_jacobian_shape: p + q": (
         lambda: q.jacobian_shape_values(lambda n, p, r: (n, p + r), "flattened_jacobian_shape"),
-        "one entry per entry of W", True),
+        "p + q entries for vec(W)", True),
 }
 
 
@@ -288,7 +288,7 @@ def test_every_hidden_test_case_has_a_plausible_mistake_here():
 
 
 @pytest.mark.parametrize("value, message", [
-    (..., "still `...`"), (None, "should be a dict"), ([], "should be a dict"),
+    (..., "still `...`"), (None, "paths is not defined"), ([], "should be a dict"),
     ({"c": set()}, "has no key 'w'"),
     ({"c": set(), "w": "a", "x": set(), "y": set(), "z": set()}, "should be a set of names"),
     ({"c": set(), "w": {"v"}, "x": set(), "y": set(), "z": set()}, "only the names"),
@@ -301,7 +301,7 @@ def test_paths_in_the_wrong_form_fail_the_format_check(value, message):
 
 
 @pytest.mark.parametrize("value, message", [
-    (None, "forget to `return`"), ("(2, 4)", "a tuple of whole numbers"),
+    (None, "is not defined (or is None)"), ("(2, 4)", "a tuple of whole numbers"),
     ((2.5, 4), "whole numbers"), ((0, 4), ">= 1"), ((True, 4), "a tuple of whole numbers"),
 ])
 def test_shapes_in_the_wrong_form_fail_the_format_check(value, message):

@@ -212,9 +212,9 @@ def test_malformed_step_orders_fail_public_and_hidden_alike(order, needle):
 
 @pytest.mark.parametrize("row, needle", [
     (("f", ((3,), (3,))), "It uses the input width d"),
-    (("Loss", ((2,), (1,))), "a number's shape is ()"),
+    (("Loss", ((2,), (1,))), "The loss is a single number."),
     (("Linear1", ((3,), (4, 3))), "That is the shape of a weight matrix"),
-    (("g", ((2, 1), (2,))), "without an extra dimension of 1"),
+    (("g", ((2, 1), (2,))), "an extra dimension of 1"),
     (("Loss", (((2,), (1,)), ())), "The input shape of Loss in layer_table is not right"),
 ])
 def test_wrong_layer_tables_are_named(row, needle):

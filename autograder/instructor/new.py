@@ -155,7 +155,10 @@ def notebook(name: str) -> nbformat.NotebookNode:
         new_markdown_cell(f"# {name}\n\nWrite your code where you see `...`, then run the "
                           "`grader.check(\"q…\")` cell right after it: it runs the public "
                           "checks (type, shape, finite values); hidden tests check the values "
-                          "after you submit.\n\nTo work on your own machine, install "
+                          "after you submit. Their results appear on Gradescope once your "
+                          "instructor publishes the grades (or right after the autograder "
+                          "runs, if your instructor has turned on immediate feedback)."
+                          "\n\nTo work on your own machine, install "
                           "`{{ pip_install }}`."),
         new_code_cell("import numpy as np"),
         new_raw_cell("# BEGIN QUESTION\nname: q1\npoints: 2"),

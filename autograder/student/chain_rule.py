@@ -14,9 +14,9 @@ from autograder.student.checks import (
     AnswerError,
     _describe,
     call,
+    check_answered,
     check_finite,
     check_keys,
-    check_returned,
     check_scalar,
     check_shape,
     shape_answer,
@@ -68,7 +68,7 @@ def partials_format(value: object, keys: tuple[str, ...], name: str) -> dict[str
     Used for v_chain_rule, local_partials, v_partials and partials_at_point. Other keys are
     ignored.
     """
-    check_keys(check_returned(value, name), keys, name)
+    check_keys(check_answered(value, name), keys, name)
     return {k: check_scalar(value[k], f"{name}[{k!r}]") for k in keys}
 
 
@@ -78,7 +78,7 @@ def forward_format(value: object, h: int, name: str,
 
     y may be the (1,) array W1 @ z + b1 gives or a single number.
     """
-    z, y = unpack(check_returned(value, name), 2, name)
+    z, y = unpack(check_answered(value, name), 2, name)
     z = check_finite(check_shape(z, (h,), "z" + where), "z" + where)
     return z, np.reshape(check_scalar(y, "y" + where, size_one=True), (1,))
 
@@ -101,14 +101,14 @@ def grad_format(value: object, key: str, d: int, h: int, name: str) -> np.ndarra
 def grads_format(value: object, keys: tuple[str, ...], d: int, h: int,
                  name: str) -> dict[str, np.ndarray]:
     """The entries ``keys`` of a dict of derivatives (see :func:`grad_format`)."""
-    check_keys(check_returned(value, name), keys, name)
+    check_keys(check_answered(value, name), keys, name)
     return {k: grad_format(value[k], k, d, h, f'{name}["{k}"] for d = {d}, h = {h}')
             for k in keys}
 
 
 def params_format(value: object, d: int, h: int, name: str) -> dict[str, object]:
     """gd_train's result: {"W0": (h, d), "b0": (h,), "W1": (1, h), "b1": a number}."""
-    check_keys(check_returned(value, name), PARAM_KEYS, name)
+    check_keys(check_answered(value, name), PARAM_KEYS, name)
     where = f" for d = {d}, h = {h}"
     shapes = {"W0": (h, d), "b0": (h,), "W1": (1, h)}
     out = {k: check_finite(check_shape(value[k], s, f'{name}["{k}"]{where}'), f'{name}["{k}"]')
@@ -119,7 +119,7 @@ def params_format(value: object, d: int, h: int, name: str) -> dict[str, object]
 
 def shape_format(value: object, name: str) -> tuple[int, ...]:
     """A shape answer as a tuple of positive ints: (5, 7), [5, 7], (5.0, 7.0), np.array([5, 7])."""
-    return shape_answer(check_returned(value, name), name, min_size=1)
+    return shape_answer(check_answered(value, name), name, min_size=1)
 
 
 # --------------------------------------------------------------------------------------

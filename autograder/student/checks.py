@@ -29,6 +29,30 @@ class AnswerError(AssertionError):
         self.mistake = mistake
 
 
+def check_answered(value, name):
+    """Raise AnswerError if ``value`` is no answer yet: ``...``, or None; else return it.
+
+    None is what a test receives for a name that was never defined: otter passes None for a
+    missing global in the student's kernel (``grader.check``), and the grading wire's
+    "missing" becomes None too (:class:`autograder.runtime.sandbox.RemoteEnvironment`). A
+    variable set to None looks the same, so the message names both. A function that
+    returns None is caught earlier, by :func:`call`, which says so.
+    """
+    if value is Ellipsis:
+        raise AnswerError(f"{name} is still `...`: replace it with your answer.")
+    if value is None:
+        raise AnswerError(f"{name} is not defined (or is None): did you run the cell that "
+                          "defines it?")
+    return value
+
+
+def check_not_none_result(value, name):
+    """Return a student's function's result, or AnswerError if it is None (no ``return``)."""
+    if value is None:
+        raise AnswerError(f"{name} returns None: did you forget to `return` its result?")
+    return value
+
+
 # --------------------------------------------------------------------------------------
 # Turning an answer into a float array
 # --------------------------------------------------------------------------------------
@@ -45,10 +69,7 @@ def as_float_array(value, name):
     Rejects ``...`` (not answered), ``None``, booleans, strings, complex numbers, ragged
     lists and objects that merely pretend to be numbers.
     """
-    if value is Ellipsis:
-        raise AnswerError(f"{name} is still `...`: replace it with your answer.")
-    if value is None:
-        raise AnswerError(f"{name} is None: did your function forget to `return` its result?")
+    check_answered(value, name)
     if isinstance(value, (str, bytes)):
         raise AnswerError(f"{name} should be a number or an array of numbers, not a string.")
     if isinstance(value, dict):
@@ -117,12 +138,11 @@ def check_whole_number(value, name):
     The public twin of :func:`check_int`: it accepts exactly what ``check_int`` accepts.
     A 0-d numpy array (``np.array(7)``) is a number too.
     """
+    check_answered(value, name)
     if type(value) is np.ndarray and value.ndim == 0:
         value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Number) \
             or type(value).__module__ not in ("builtins", "numpy"):
-        if value is Ellipsis:
-            raise AnswerError(f"{name} is still `...`: replace it with your answer.")
         raise AnswerError(f"{name} should be a whole number, not {_describe(value)}.")
     if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
         raise AnswerError(f"{name} should be a whole number, not a complex number.")
@@ -136,8 +156,7 @@ def normalize_letters(value, name):
 
     Accepts "C", "c", " C ", "A, C", "AC", ["A", "C"], ("a", "c"), {"A", "C"}.
     """
-    if value is Ellipsis:
-        raise AnswerError(f"{name} is still `...`: replace it with your answer.")
+    check_answered(value, name)
     if isinstance(value, str):
         parts = [p for p in value.replace(",", " ").replace(";", " ").split()]
         letters = [ch for p in parts for ch in p]
@@ -159,7 +178,7 @@ def normalize_letters(value, name):
 
 def check_callable(value, name):
     """Raise AnswerError unless ``value`` is a function."""
-    if value is None:
+    if value is None:  # how a name that was never defined arrives (see check_answered)
         raise AnswerError(f"{name} is not defined: did you run the cell that defines it?")
     if not callable(value):
         raise AnswerError(f"{name} should be a function, not {_describe(value)}.")
@@ -168,6 +187,7 @@ def check_callable(value, name):
 
 def unpack(value, count, name):
     """Return ``value`` as a tuple of ``count`` items, or raise AnswerError."""
+    check_answered(value, name)
     if type(value) not in (list, tuple):
         raise AnswerError(f"{name} should return a tuple of {count} items, "
                           f"not {_describe(value)}.")
@@ -188,11 +208,12 @@ def call(function, *args, name=None):
     name = name or getattr(function, "__name__", "your function")
     check_callable(function, name)
     try:
-        return function(*args)
+        result = function(*args)
     except AnswerError:
         raise
     except Exception as e:  # the student's code failed: say how, without a test traceback
         raise AnswerError(f"{name} raised {_error_text(e)}") from None
+    return check_not_none_result(result, name)
 
 
 
@@ -204,8 +225,7 @@ def shape_answer(value, name, *, min_size=0):
     floats: (5,), [5], (5.0,), np.array([5]), and () or [] for a single number. Rejects
     ``...``, strings, booleans, numbers that are not whole, and sizes below ``min_size``.
     """
-    if value is Ellipsis:
-        raise AnswerError(f"{name} is still `...`: replace it with your answer.")
+    check_answered(value, name)
     if type(value) is np.ndarray:
         value = value.tolist() if value.ndim == 1 else None
     if type(value) not in (tuple, list) or any(
@@ -221,8 +241,7 @@ def shape_answer(value, name, *, min_size=0):
 
 def check_keys(value, keys, name, *, what="dict"):
     """Return ``value`` if it is a dict holding every key of ``keys``, else AnswerError."""
-    if value is Ellipsis:
-        raise AnswerError(f"{name} is still `...`: replace it with your answer.")
+    check_answered(value, name)
     if type(value) is not dict:
         raise AnswerError(f"{name} should be a {what}, not {_describe(value)}.")
     missing = [k for k in keys if k not in value]
@@ -233,6 +252,7 @@ def check_keys(value, keys, name, *, what="dict"):
 
 def answer_item(answers, key, name):
     """The answer to item ``key`` of a dict of answers keyed by number (3 or "3"), or ``...``."""
+    check_answered(answers, name)
     if type(answers) is not dict:
         raise AnswerError(f"{name} should be a dict from item number to answer, not "
                           f"{_describe(answers)}.")
@@ -244,9 +264,10 @@ def answer_item(answers, key, name):
 
 def as_bool(value, name):
     """Return ``value`` (True or False, python or numpy) as a bool, or raise AnswerError."""
+    if value is Ellipsis:
+        raise AnswerError(f"{name} is still `...`: replace it with True or False.")
+    check_answered(value, name)
     if not isinstance(value, (bool, np.bool_)):
-        if value is Ellipsis:
-            raise AnswerError(f"{name} is still `...`: replace it with True or False.")
         raise AnswerError(f"{name} should be True or False, not {_describe(value)}.")
     return bool(value)
 
@@ -262,6 +283,7 @@ def check_network_structure(net, name, n_inputs=4):
     """
     if net is Ellipsis:
         raise AnswerError(f"{name} is still `...`: replace it with your network.")
+    check_answered(net, name)
     if not isinstance(net, dict):
         raise AnswerError(f'{name} should be a dict with keys "W", "b", "v", "c", '
                           f"not {_describe(net)}.")
@@ -322,9 +344,7 @@ def check_returned(value, name):
     """Return ``value`` unless it is None (a function that forgot to ``return``) or ``...``."""
     if value is Ellipsis:
         raise AnswerError(f"{name} is still `...`: replace it with your answer.")
-    if value is None:
-        raise AnswerError(f"{name} is None: did your function forget to `return` its result?")
-    return value
+    return check_not_none_result(value, name)
 
 
 def check_scalar(value, name, *, size_one=False):

@@ -194,8 +194,8 @@ def output_grads_values(output_grads: object, keys: tuple[str, ...], seed: int) 
 
 def zero_init_values_mistakes(x, h):
     """q2_2a: {"z": {description: wrong z}, "y": {description: wrong y}} at all-zero parameters."""
-    return {"z": {"it looks like sigma(0) was taken as 0: evaluate 1 / (1 + e^0)": np.zeros(h),
-                  "it looks like sigma(0) was taken as 1: evaluate 1 / (1 + e^0)": np.ones(h)},
+    return {"z": {"it looks like sigma(0) was taken as 0": np.zeros(h),
+                  "it looks like sigma(0) was taken as 1": np.ones(h)},
             "y": {"it looks like the sum of z, but W1 is zero too": np.array([h / 2])}}
 
 
@@ -216,9 +216,9 @@ def q2_2a_values(zero_init_values: object) -> None:
 def zero_init_grads_mistakes(x, h):
     """q2_2b: per key of output_grads, {description: the value that mistake gives} at
     all-zero parameters (where W1 = 0 hides most of q2_1's mistakes)."""
-    no_w1 = "the factor dy/dz = W1 is missing, and W1 is zero"
+    no_w1 = "the factor dy/dz is missing"
     return {
-        "dW1": {"it looks computed with z = 0: evaluate sigma(0)": np.zeros((1, h))},
+        "dW1": {"it looks computed with z = 0": np.zeros((1, h))},
         "db1": {},
         "dz": {"it includes sigma' = z(1 - z), but y is linear in z": np.full(h, 0.25),
                "it looks like z: that is dy/dW1, not dy/dz": np.full(h, 0.5)},
@@ -300,26 +300,24 @@ def composite_jacobian_shape_mistakes(m, n, l):
     """q4a: {description: the shape that mistake gives} for f: R^n -> R^m, g: R^l -> R^n."""
     return {"it looks like the shape of df/dy alone": (m, n),
             "it looks like the shape of dg/dx alone": (n, l),
-            "rows and columns are swapped: a Jacobian has one row per output and one column "
-            "per input": (l, m),
+            "rows and columns are swapped": (l, m),
             "the inner size n is summed over by the matrix product": (m, n, l)}
 
 
 def matrix_input_jacobian_shape_mistakes(n, p, q):
     """q4c: {description: the shape that mistake gives} for dg/dW, g: R^(p x q) -> R^n."""
     return {"that is the flattened Jacobian; dg/dW keeps both axes of W": (n, p * q),
-            "put the output index first, as the rows of a Jacobian are": (p, q, n),
+            "the output's axis comes last": (p, q, n),
             "the two axes of W are swapped": (n, q, p),
-            "that is the shape of W alone: dg/dW needs one entry per output and per entry of W":
+            "that is the shape of W alone":
                 (p, q)}
 
 
 def flattened_jacobian_shape_mistakes(n, p, q):
     """q4c: {description: the shape that mistake gives} for dg/dvec(W)."""
-    return {"rows and columns are swapped: a Jacobian has one row per output and one column "
-            "per input": (p * q, n),
-            "it is not flattened: vec(W) is a vector": (n, p, q),
-            "vec(W) has one entry per entry of W": (n, p + q)}
+    return {"rows and columns are swapped": (p * q, n),
+            "it is not flattened": (n, p, q),
+            "it counts p + q entries for vec(W)": (n, p + q)}
 
 
 # q4's shape questions: the sizes each is asked at, its reference and its catalogue
@@ -409,12 +407,12 @@ def v_partials_mistakes(c, w, x, y, z):
     s, t = w + x + y, x - y - z
     k = 4 * c * (a - b)
     right = ref.v_partials(c, w, x, y, z)
-    half = "one factor 2 is missing: v, a and b are all squares, so the chain gives 2 * 2 = 4"
-    quarter = "both factors 2 are missing: v, a and b are all squares"
-    out = {"dv_dc": {"it looks like v itself, but dv/dc = v / c": c * (a - b) ** 2,
+    half = "one factor 2 is missing"
+    quarter = "both factors 2 are missing"
+    out = {"dv_dc": {"it looks like v itself": c * (a - b) ** 2,
                      "it looks like dv/da, not dv/dc": 2 * c * (a - b)},
            "dv_dw": {},
-           "dv_dz": {"a minus sign is lost: dv/db = -2c(a - b) and db/dz = -2(x - y - z)":
+           "dv_dz": {"a minus sign is lost":
                      -k * t}}
     for var in ("x", "y"):  # the named path mistakes first: they win a tie at EXAMPLE_POINT
         key = "dv_d" + var
@@ -422,7 +420,7 @@ def v_partials_mistakes(c, w, x, y, z):
             f"it drops the path through b: {var} reaches v through both a and b": k * s,
             f"it drops the path through a: {var} reaches v through both a and b":
                 right[key] - k * s,
-            "the path through b has the wrong sign: remember dv/db = -2c(a - b)":
+            "the path through b has the wrong sign":
                 2 * k * s - right[key],
         }
     for key in ("dv_dw", "dv_dx", "dv_dy", "dv_dz"):
@@ -441,9 +439,9 @@ def v_chain_rule_mistakes(p):
     right = ref.v_chain_rule(p)
     via_a = {v: p["dv_da"] * p["da_d" + v] for v in "wxy"}
     via_b = {v: p["dv_db"] * p["db_d" + v] for v in "xyz"}
-    added = "the partials along one path are added: along a path they multiply"
+    added = "the partials along one path are added"
     out = {
-        "dv_dc": {"it goes through a: c enters v directly, not through a or b":
+        "dv_dc": {"it goes through a":
                   p["dv_da"] * p["dv_dc"],
                   "it looks like dv/da, not dv/dc": p["dv_da"]},
         "dv_dw": {"it goes through b, but w does not appear in b": p["dv_db"] * p["da_dw"],
@@ -455,8 +453,8 @@ def v_chain_rule_mistakes(p):
         out["dv_d" + v] = {
             f"it drops the path through b: {v} reaches v through both a and b": via_a[v],
             f"it drops the path through a: {v} reaches v through both a and b": via_b[v],
-            "the path through b is subtracted: the terms of the paths add": via_a[v] - via_b[v],
-            "the two paths are multiplied: one term per path, and the terms add":
+            "the path through b is subtracted": via_a[v] - via_b[v],
+            "the two paths are multiplied":
                 via_a[v] * via_b[v],
             added: p["dv_da"] + p["da_d" + v] + p["dv_db"] + p["db_d" + v],
         }
@@ -476,7 +474,7 @@ def local_partials_mistakes(c, w, x, y, z):
     return {
         "dv_da": {"it looks like dv/dc = (a - b)^2, not dv/da": (a - b) ** 2},
         "dv_db": {"it looks like dv/dc = (a - b)^2, not dv/db": (a - b) ** 2},
-        "dv_dc": {"it looks like v itself, but dv/dc = v / c": c * (a - b) ** 2,
+        "dv_dc": {"it looks like v itself": c * (a - b) ** 2,
                   "it looks like dv/da, not dv/dc": 2 * c * (a - b)},
         "da_dw": {"it looks like a itself, not its derivative": s ** 2},
         "da_dx": {"it looks like a itself, not its derivative": s ** 2},
@@ -494,7 +492,7 @@ def composite_derivative_sum_mistakes(df_dy, dg_dx):
         "it multiplies the two sums, which adds the cross terms df/dy_i dg_j/dx with j != i: "
         "the chain rule has one product per path x -> y_i -> f":
             float(df_dy.sum() * dg_dx.sum()),
-        "it adds the partials: along the path x -> y_i -> f they multiply":
+        "it adds the partials along the path x -> y_i -> f":
             float(np.sum(df_dy + dg_dx)),
     }
 
@@ -512,16 +510,16 @@ def output_grads_mistakes(x, W0, b0, W1, b1):
     s = z * (1 - z)
     s_twice = sigmoid(z) * (1 - sigmoid(z))
     db0 = {
-        "it uses z where z(1 - z) belongs: sigma'(u) = sigma(u)(1 - sigma(u))": w1 * z,
-        "the sigmoid's derivative z(1 - z) is missing": w1,
-        "it applies sigma' to z, but z is already sigma(W0 x + b0): sigma'(u) = z(1 - z)":
+        "it takes the sigmoid's derivative to be z": w1 * z,
+        "the sigmoid's derivative is missing": w1,
+        "it applies sigma' to z, but z is already sigma(W0 x + b0)":
             w1 * s_twice,
-        "the factor dy/dz = W1 is missing": s,
+        "the factor dy/dz is missing": s,
     }
     return {
         "dW1": {"it looks like dy/dz, not dy/dW1": W1,
                 "it includes sigma', but y = W1 z + b1 is linear in W1": (w1 * s)[None, :]},
-        "db1": {"it looks like b1 itself, but y changes one for one with b1": b1},
+        "db1": {"it looks like b1 itself": b1},
         "dz": {"it includes sigma' = z(1 - z), but y = W1 z + b1 is linear in z": w1 * s,
                "it looks like z: that is dy/dW1, not dy/dz": z},
         "dW0": {d: np.outer(v, x) for d, v in db0.items()},
@@ -565,22 +563,21 @@ def gd_train_mistakes(params, X, y, lr, steps):
     """
     N = len(X)
     out = {
-        f"the gradient looks {N} times too large: the loss summed over the N = {N} samples "
-        "instead of averaged": ref.gd_train(params, X, y, lr * N, steps),
-        "the gradient looks twice too large: the 1/2 in the loss cancels the 2 from the "
-        "square": ref.gd_train(params, X, y, 2 * lr, steps),
+        f"the gradient looks {N} times too large: the loss looks summed over the N = {N} "
+        "samples": ref.gd_train(params, X, y, lr * N, steps),
+        "the gradient looks twice too large: is the 1/2 of the loss left out?":
+            ref.gd_train(params, X, y, 2 * lr, steps),
         "the gradient looks half as large as it should be":
             ref.gd_train(params, X, y, lr / 2, steps),
-        "it steps uphill: p + lr dL/dp instead of p - lr dL/dp":
+        "it steps uphill: it looks like p + lr dL/dp":
             ref.gd_train(params, X, y, -lr, steps),
         "it does one step too many": ref.gd_train(params, X, y, lr, steps + 1),
         "only W1 and b1 change: W0 and b0 are never updated":
             _gd_train_variant(params, X, y, lr, steps, train_hidden=False),
-        "it uses z where z(1 - z) belongs in the gradients of W0 and b0":
+        "it takes the sigmoid's derivative to be z in the gradients of W0 and b0":
             _gd_train_variant(params, X, y, lr, steps, hidden_slope="z"),
-        "W1 is updated before the gradients of W0 and b0 are computed: compute every "
-        "gradient first, then update": _gd_train_variant(params, X, y, lr, steps,
-                                                         output_first=True),
+        "W1 is updated before the gradients of W0 and b0 are computed":
+            _gd_train_variant(params, X, y, lr, steps, output_first=True),
         "the parameters come back unchanged": ref.gd_train(params, X, y, lr, 0),
     }
     if steps >= 1:

@@ -38,7 +38,7 @@ def linear_backward_mistakes(W, X, dY) -> dict:
     """Wrong dW values of linear_backward(W, X, dY) (those that have the right shape)."""
     if dY.shape[1] != X.shape[0] or (dY @ X).shape != W.shape:
         return {}
-    return {"it looks like dY @ X without the transpose": dY @ X}
+    return {"it looks like dY @ X": dY @ X}
 
 
 def gd_step_mistakes(W, X, Y, lr) -> dict:
@@ -46,11 +46,11 @@ def gd_step_mistakes(W, X, Y, lr) -> dict:
     dW = ref.l2_loss_grad(W, X, Y)
     m, N = Y.shape
     norm = 2 * np.linalg.norm(Y - W @ X)  # dL/dY_hat written as the number 2 ||Y - Y_hat||
-    out = {"it steps uphill: W + lr dL/dW instead of W - lr dL/dW": W + lr * dW,
+    out = {"it steps uphill: it looks like W + lr dL/dW": W + lr * dW,
            "the factor 2 of the squared loss is missing": W - lr * dW / 2,
-           f"the loss looks averaged over the N = {N} samples instead of summed":
+           f"the loss looks averaged over the N = {N} samples":
                W - lr * dW / N,
-           f"the loss looks averaged over all m N = {m * N} entries instead of summed":
+           f"the loss looks averaged over all m N = {m * N} entries":
                W - lr * dW / (m * N),
            "the step size lr is not applied": W - dW,
            "dL/dY_hat looks like a norm (one number), but it is a matrix":
@@ -84,7 +84,7 @@ def sigmoid_prime_mistakes(z) -> dict:
     """Wrong values of sigmoid_prime(z): sigmoid itself, or s' without the factor s."""
     s = ref.sigmoid(z)
     return {"it looks like sigmoid, not its derivative": s,
-            "it looks like 1 - s: the factor s of s' = s (1 - s) is missing": 1 - s}
+            "it looks like 1 - s, with s = sigmoid(z)": 1 - s}
 
 
 SIGMOID_PRIME_MAX_MISTAKES = {
@@ -191,8 +191,7 @@ def q2b_values(kmap_network, kmap_hidden_units, kmap_edges) -> None:
         raise AnswerError("kmap_network computes the function, but it is not the Karnaugh "
                           "map network (one hidden unit per group).")
     check_int(kmap_hidden_units, ref.kmap_hidden_units, "kmap_hidden_units")
-    redundant = ("That count keeps a redundant literal: one of the groups can be twice as "
-                 "large." if edges == ref.kmap_edges + 1 else None)
+    redundant = ("That count keeps a redundant literal." if edges == ref.kmap_edges + 1 else None)
     check_int(kmap_edges, ref.kmap_edges, "kmap_edges", hint=redundant)
 
 
@@ -241,8 +240,8 @@ def q3a_no_overflow(sigmoid, sigmoid_prime) -> None:
     for name, f, f_ref, _ in _activations(sigmoid, sigmoid_prime):
         got, warned = call_recording_warnings(f, extreme, name=name)
         if warned:
-            raise AnswerError(f"{name}([-1000, 1000]) warns: {warned[0]}. Rewrite it "
-                              "so that np.exp never sees a large positive number.")
+            raise AnswerError(f"{name}([-1000, 1000]) warns: {warned[0]}. Something "
+                              "overflows (np.exp of a large number?).")
         label = f"{name}([-1000, 1000])"
         check_close(fmt.activation_format(got, extreme, label), f_ref(extreme), label,
                     **IMPLEMENTED)

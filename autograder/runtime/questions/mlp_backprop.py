@@ -46,18 +46,18 @@ def forward_mistakes(X, params, f, g):
     out = {"b1 is missing from z1 = X W1^T + b1": net(X @ W1.T),
            "b2 is missing from z3 = z2 W2^T + b2": net(X @ W1.T + b1, use_b2=False)}
     if f != "identity":
-        out["the activation f is not applied: z2 should be f(z1)"] = \
+        out["the activation f is not applied"] = \
             net(X @ W1.T + b1, f_="identity")
     if g != "identity":
-        out["the activation g is not applied: y_hat should be g(z3)"] = \
+        out["the activation g is not applied"] = \
             net(X @ W1.T + b1, g_="identity")
     if f != g:
         out["f and g are swapped"] = net(X @ W1.T + b1, f_=g, g_=f)
     if W1.shape[0] == W1.shape[1]:
-        out["W1 is used in the (in, out) layout: z1 should be X W1^T + b1, not X W1 + b1"] = \
+        out["W1 is used in the (in, out) layout: it looks like X W1 + b1"] = \
             net(X @ W1 + b1)
     if W2.shape[0] == W2.shape[1]:
-        out["W2 is used in the (in, out) layout: z3 should be z2 W2^T + b2, not z2 W2 + b2"] = \
+        out["W2 is used in the (in, out) layout: it looks like z2 W2 + b2"] = \
             a(a(X @ W1.T + b1, f) @ W2 + b2, g)
     return out
 
@@ -82,25 +82,23 @@ def backward_mistakes(dJ_dyhat, cache, params, f, g):
 
     out = {}
     if g != "identity":
-        out["the derivative of g is missing: dJ/dz3 is dJ/dy_hat times g'(z3)"] = chain(dg=1.0)
+        out["the derivative of g is missing"] = chain(dg=1.0)
     if f != "identity":
-        out["the derivative of f is missing: dJ/dz1 is dJ/dz2 times f'(z1)"] = chain(df=1.0)
-        out["dW2 uses z1, the hidden layer before f, where z2 = f(z1) belongs"] = \
+        out["the derivative of f is missing"] = chain(df=1.0)
+        out["dW2 uses z1, the hidden layer before f"] = \
             chain(dW2_input=z1)
     if f == "sigmoid":
-        out["f' is evaluated at z2 = f(z1) instead of at z1"] = \
+        out["f' is evaluated at z2 = f(z1)"] = \
             chain(df=ref.activation_prime(z2, f))
-        out["it uses z1 (1 - z1) for f'(z1): the sigmoid's derivative is s (1 - s) with "
-            "s = sigmoid(z1)"] = chain(df=z1 * (1 - z1))
+        out["it uses z1 (1 - z1) for f'(z1)"] = chain(df=z1 * (1 - z1))
     if "sigmoid" in (f, g):
-        out["it uses the sigmoid itself where the sigmoid's derivative s (1 - s) belongs"] = \
+        out["it uses the sigmoid itself where the sigmoid's derivative belongs"] = \
             chain(df=ref.activation(z1, f) if f == "sigmoid" else fp,
                   dg=ref.activation(z3, g) if g == "sigmoid" else gp)
     if g == "sigmoid":
-        out["g' is evaluated at y_hat = g(z3) instead of at z3"] = \
+        out["g' is evaluated at y_hat = g(z3)"] = \
             chain(dg=ref.activation_prime(y_hat, g))
-        out["it uses z3 (1 - z3) for g'(z3): the sigmoid's derivative is s (1 - s) with "
-            "s = sigmoid(z3)"] = chain(dg=z3 * (1 - z3))
+        out["it uses z3 (1 - z3) for g'(z3)"] = chain(dg=z3 * (1 - z3))
     return out
 
 
@@ -115,7 +113,7 @@ def loss_mistakes(name, y_hat, y):
         J_out = {f"it is averaged over all n k = {N} elements (like torch.nn.MSELoss()), but "
                  f"the handout's loss ||y_hat - y||^2 sums over the k = {k} outputs":
                      J / k,
-                 f"it is summed over the n = {n} samples instead of averaged": J * n,
+                 f"it is summed over the n = {n} samples": J * n,
                  "the square is missing (a mean absolute error?)":
                      np.sum(np.abs(y_hat - y)) / n}
         dJ_out = {f"it is the derivative of the mean over all n k = {N} elements (like "
@@ -125,7 +123,7 @@ def loss_mistakes(name, y_hat, y):
                       dJ * n,
                   "the factor 2 from the square is missing": dJ / 2}
         return J_out, dJ_out
-    J_out = {f"it is summed over all n k = {N} elements instead of averaged": J * N,
+    J_out = {f"it looks summed over all n k = {N} elements": J * N,
              f"it is averaged over the n = {n} samples but summed over the k = {k} outputs "
              "(the handout's l_BCE carries 1/k)": J * k,
              f"it is averaged over the k = {k} outputs but summed over the n = {n} samples "
@@ -158,9 +156,9 @@ def gradient_table_mistakes(x, W1, b1, W2, b2, dl_dyhat, dyhat_dz3, dz2_dz1):
         if J3.shape[0] == W2.shape[1]:  # h == k: the handout's W1 row as printed multiplies
             out[row]["it has dy_hat/dz2 (= dy_hat/dz3 W2) where dy_hat/dz3 belongs"] = \
                 chain(up @ (J3 @ W2) @ W2 @ J1)
-    out["W2"]["it uses z1 = W1 x + b1 where z2 = f(z1) belongs"] = z1[:, None] @ (up @ J3)
+    out["W2"]["it uses z1 = W1 x + b1, before the activation f"] = z1[:, None] @ (up @ J3)
     if x.shape == z1.shape:
-        out["W2"]["it uses x where z2 = f(W1 x + b1) belongs"] = x[:, None] @ (up @ J3)
+        out["W2"]["it uses x, the input, where a hidden value belongs"] = x[:, None] @ (up @ J3)
     out["W2"]["the factor dy_hat/dz3 is missing"] = ref.activation(z1, "relu")[:, None] @ up
     out["b2"]["the factor dy_hat/dz3 is missing"] = up
     return out
@@ -173,14 +171,11 @@ def activation_jacobian_mistakes(z, name):
     out = {
         "it looks like the activation itself on the diagonal, not its derivative":
             np.diag(ref.activation(z, name)),
-        "every row repeats the derivatives: the off-diagonal entries are 0, since "
-        "output i depends on z_i only": np.tile(prime, (m, 1)),
-        "every column repeats the derivatives: the off-diagonal entries are 0, since "
-        "output i depends on z_i only": np.tile(prime[:, None], (1, m)),
+        "every row repeats the derivatives": np.tile(prime, (m, 1)),
+        "every column repeats the derivatives": np.tile(prime[:, None], (1, m)),
     }
     if name == "sigmoid":
-        out["it uses z (1 - z): the sigmoid's derivative is s (1 - s) with "
-            "s = sigmoid(z)"] = np.diag(z * (1 - z))
+        out["it uses z (1 - z) for sigmoid'(z)"] = np.diag(z * (1 - z))
     return out
 
 
@@ -208,13 +203,12 @@ def numerator_layout_message(name, got, right):
 def layer_shape_hint(got, want, d, h, k):
     """Why a layer-table shape ``got`` is wrong where ``want`` is right, or ""."""
     if want == () and got in ((1,), (1, 1)):
-        return " The loss is a single number, and a number's shape is ()."
+        return " The loss is a single number."
     if got in ((h, d), (k, h), (d, h), (h, k)):
         return (" That is the shape of a weight matrix: the table asks for the values "
                 "flowing through the layers.")
     if len(want) == 1 and got in ((1,) + want, want + (1,)):
-        return (" For one sample a vector of length m has shape (m,), without an extra "
-                "dimension of 1.")
+        return (" It has an extra dimension of 1.")
     if got == (d,) and want == (h,):
         return (" It uses the input width d where the hidden width h belongs (the "
                 "handout calls the hidden width d).")
@@ -267,8 +261,7 @@ def changed_terms_problem(got, task, name):
         parts.append("it misses at least one term whose formula changes under either reading")
     if not parts:  # narrow < got < broad: part of the handout's reading only
         parts.append("it mixes the two readings: it names some, but not all, of the terms "
-                     "that change only when written out as the handout does; use one reading "
-                     "throughout")
+                     "that change only when written out as the handout does")
     return wrong + "; and ".join(parts) + "."
 
 
@@ -479,9 +472,8 @@ def q2b_stable(bce_loss):
         got, warned = call_recording_warnings(bce_loss, y_hat.copy(), y.copy(), name="bce_loss")
         where = f" when y_hat is exactly 0 or 1 and {case}"
         if warned:
-            raise AnswerError(f"bce_loss warns{where}: {warned[0]}. Keep the logarithms and "
-                              "divisions away from 0, e.g. by clipping y_hat to "
-                              "[eps, 1 - eps] first.")
+            raise AnswerError(f"bce_loss warns{where}: {warned[0]}. A logarithm or a "
+                              "division meets 0.")
         J, dJ = loss_format(got, y_hat.shape, "bce_loss", where)
         if case == "equal to y":
             check_close(J, 0.0, "J" + where + " (every prediction is right)", rtol=0, atol=1e-6)

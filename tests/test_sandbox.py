@@ -336,6 +336,7 @@ def test_a_python_installed_under_tmp_still_runs_the_kernel(tmp_path):
     assert out.stdout.split()[:1] == ["2"], out.stdout + out.stderr
 
 
+@pytest.mark.slow  # a kernel: the full build's solution check, or a sandbox
 def test_a_limit_changed_in_otter_config_reaches_the_kernel(tmp_path, monkeypatch):
     """Change the memory and cell limits in a zip's otter_config.json: does the kernel run
     under that address-space limit, and is a cell stopped after that cell time, both by the

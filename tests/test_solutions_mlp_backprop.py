@@ -456,6 +456,7 @@ def test_fallback_problems_share_no_forward_value_with_the_graded_problems():
 _FLOAT = r"-?\d+\.\d+(?:e[-+]?\d+)?"
 
 
+@pytest.mark.slow  # a kernel: the full build's solution check, or a sandbox
 def test_a_backward_that_stashes_its_arguments_leaks_no_graded_forward_value(built):
     """Graded through the real zip, does a submission whose mlp_backward raises with everything
     it was ever sent show only values that are not the answer to any graded test case?"""

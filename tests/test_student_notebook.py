@@ -137,6 +137,7 @@ def test_readme_gives_students_the_same_install_line():
 # The built notebooks
 # --------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # a kernel: the full build's solution check, or a sandbox
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_student_notebook_carries_exactly_the_student_folder(built, name):
     """Does the notebook carry the public checks students get beside it, and nothing else?"""
@@ -151,6 +152,7 @@ def test_student_notebook_carries_exactly_the_student_folder(built, name):
         (folder / "student" / "checks.py").read_text()
 
 
+@pytest.mark.slow  # a kernel: the full build's solution check, or a sandbox
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_student_notebook_reads_as_handed_out(built, name):
     """Is the install line filled in, one Submission heading left, and the title its own?"""

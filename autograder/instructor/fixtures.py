@@ -15,6 +15,8 @@ instructor would, and its results.json compared with the expectation.
 """
 
 import concurrent.futures
+import copy
+import functools
 import json
 import os
 import secrets
@@ -37,9 +39,21 @@ DEFAULT_MAX_SECONDS = 180  # a fixture's grading must end within this, unless it
 
 
 def load_catalogue(name: str) -> dict[str, dict[str, Any]]:
-    """The fixture catalogue of an assignment: dict from fixture name to its spec."""
-    with open(FIXTURES / f"{name}.yaml") as f:
-        return yaml.safe_load(f)["fixtures"]
+    """The fixture catalogue of an assignment: dict from fixture name to its spec.
+
+    Parsed once per version of the file (the fast lane asks for it per fixture, and a
+    catalogue is thousands of lines); each caller gets its own copy to change.
+    """
+    path = FIXTURES / f"{name}.yaml"
+    return copy.deepcopy(_parsed_catalogue(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_catalogue(path: Path, mtime_ns: int) -> dict[str, dict[str, Any]]:
+    # libyaml's safe loader where pyyaml was built with it: the same data, parsed in C
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path) as f:
+        return yaml.load(f, Loader=loader)["fixtures"]
 
 
 # What only a kernel shows: a fixture with any of these keys must say `lane: kernel`.

@@ -58,7 +58,9 @@ def question_stats(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per question: max points, mean points, fail rate, and a Counter of what was wrong
     (diagnosed mistakes, and failed test cases that name none)."""
     stats = {}
-    graded = [r for r in records if r.get("results")]
+    # an upload that could not be graded (status "error") has results, all at 0: it is
+    # listed with its reason, never counted as a class of wrong answers
+    graded = [r for r in records if r.get("results") and r.get("status") == "graded"]
     for r in graded:
         extra_data = r["results"].get("extra_data") or {}
         credit = extra_data.get("credit") or {}
@@ -219,7 +221,7 @@ def write_report(records: list[dict[str, Any]], path: Path, title: str,
     of submissions has no links)."""
     stats = question_stats(records)
     totals = [sum(t["score"] for t in r["results"].get("tests", []) if "score" in t)
-              for r in records if r.get("results")]
+              for r in records if r.get("results") and r.get("status") == "graded"]
     plots = plot_pages(stats, totals)
     questions = [{"name": q, "label": LABEL[s["credit"]], "max": f"{s['max']:g}",
                   "mean": f"{s['mean']:.2f}", "fail_rate": f"{100 * s['fail_rate']:.0f}%",

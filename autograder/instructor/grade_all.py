@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from autograder.instructor.paths import DIST, built_paths
+from autograder.instructor.scores import points, question_scores
 
 SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
@@ -83,11 +84,6 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
                            f"{proc.stderr[-3000:]}")
     with open(results) as f:
         return json.load(f), proc.stdout + proc.stderr
-
-
-def question_scores(results: dict[str, Any]) -> dict[str, float]:
-    """Points per question from a results.json dict (the 'Public Tests' summary is skipped)."""
-    return {t["name"]: t["score"] for t in results.get("tests", []) if "score" in t}
 
 
 def digest(path: str | Path) -> str:
@@ -186,12 +182,6 @@ def credit_points(results: dict[str, Any] | None) -> dict[str, tuple[str, float]
     """{question: (credit, points)} of the optional and extra-credit questions of a result."""
     credit = ((results or {}).get("extra_data") or {}).get("credit") or {}
     return {q: (c["credit"], c["points"]) for q, c in credit.items()}
-
-
-def points(value: float) -> str:
-    """A number of points written one way: 0, 1, 0.5, 2.25 (never 1.0 or 0.50000001)."""
-    text = f"{round(float(value), 4):.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 ID_COLUMNS = ["name", "email", "sid", "submission_id"]

@@ -26,6 +26,7 @@ import jinja2
 import matplotlib
 import matplotlib.ticker
 
+from autograder.instructor.scores import points, question_scores
 from autograder.runtime.sandbox import clean_text  # a lone surrogate breaks fonts and files
 
 matplotlib.use("Agg")
@@ -172,7 +173,6 @@ def _people(record: dict[str, Any]) -> list[dict[str, str]]:
 def submission_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per submission for the report and its feedback page: who, the total, the
     maximum, the status and the reason."""
-    from autograder.instructor.grade_all import points, question_scores
     rows = []
     for r in sorted(records, key=lambda r: r["file"]):
         results = r.get("results") or {}
@@ -191,7 +191,6 @@ def write_feedback_pages(records: list[dict[str, Any]], out_dir: Path, title: st
     """Write ``feedback/<submission>.html`` for every record (each question's points and
     the feedback the student sees; pages of submissions no longer there are removed);
     return the report's rows (:func:`submission_rows`)."""
-    from autograder.instructor.grade_all import points
     folder = out_dir / FEEDBACK_DIR
     folder.mkdir(exist_ok=True)
     for stale in folder.glob("*.html"):

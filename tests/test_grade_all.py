@@ -290,3 +290,20 @@ def test_chart_labels_are_wrapped_not_cut(tmp_path):
     long = "the gradient is transposed and the factor two of the squared loss is missing too"
     assert report._wrap(long).replace("\n", " ") == long
     assert max(len(line) for line in report._wrap(long).split("\n")) <= 48
+
+
+def test_the_table_names_a_diagnosed_mistake_before_a_bare_failure(tmp_path):
+    """When more submissions fail a test case without a diagnosis than with one, does the
+    table's "most frequent mistake" still name the diagnosed mistake (the chart has both)?"""
+    from autograder.instructor import report
+
+    def record(file, mistake):
+        return {"file": file, "status": "graded", "reason": "", "results": {
+            "tests": [{"name": "q1c", "score": 0, "max_score": 5, "output": ""}],
+            "extra_data": {"failed": {"q1c": {"test_q1c_values": mistake}}}}}
+    records = [record("a", None), record("b", None), record("c", "the factor 2 is missing")]
+    page = report.write_report(records, tmp_path / "report.html", "x").read_text()
+    table = page.split('<table class="questions">', 1)[1].split("</table>", 1)[0]
+    assert "<td>the factor 2 is missing</td>" in table
+    assert dict(report.question_stats(records)["q1c"]["mistakes"]) == {
+        "values: wrong (no catalogued mistake)": 2, "the factor 2 is missing": 1}

@@ -44,20 +44,22 @@ def case_label(question: str, case: str) -> str:
     return label.strip("_").replace("_", " ") or case
 
 
-def failures(extra_data: dict[str, Any], question: str) -> set[str]:
-    """What a submission got wrong in ``question``, as data: each diagnosed mistake, and for a
-    failed test case with no catalogued mistake (a wrong multiple-choice item) the test case
-    itself ("item 3: wrong"). Results from before ``extra_data.failed`` give the mistakes."""
+def failures(extra_data: dict[str, Any], question: str) -> tuple[set[str], set[str]]:
+    """What a submission got wrong in ``question``, as data: (its diagnosed mistakes, its
+    failed test cases with no catalogued mistake, such as a wrong multiple-choice item, each
+    as "item 3: wrong"). Results from before ``extra_data.failed`` give the mistakes only."""
     failed = (extra_data.get("failed") or {}).get(question)
     if not isinstance(failed, dict):
-        return set((extra_data.get("mistakes") or {}).get(question, []))
-    return {clean_text(m) if m else f"{case_label(question, c)}: wrong (no catalogued mistake)"
-            for c, m in failed.items()}
+        return set((extra_data.get("mistakes") or {}).get(question, [])), set()
+    return ({clean_text(m) for m in failed.values() if m},
+            {f"{case_label(question, c)}: wrong (no catalogued mistake)"
+             for c, m in failed.items() if not m})
 
 
 def question_stats(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per question: max points, mean points, fail rate, and a Counter of what was wrong
-    (diagnosed mistakes, and failed test cases that name none)."""
+    """Per question: max points, mean points, fail rate, and Counters of what was wrong:
+    ``mistakes`` (diagnosed mistakes and failed test cases that name none) and ``diagnosed``
+    (the diagnosed mistakes alone)."""
     stats = {}
     # an upload that could not be graded (status "error") has results, all at 0: it is
     # listed with its reason, never counted as a class of wrong answers
@@ -73,11 +75,13 @@ def question_stats(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             s = stats.setdefault(t["name"], {"max": full, "scores": [],
                                              "credit": credit.get(t["name"], {}).get(
                                                  "credit", "required"),
-                                             "mistakes": collections.Counter()})
+                                             "mistakes": collections.Counter(),
+                                             "diagnosed": collections.Counter()})
             s["scores"].append(t["score"])
             # a submission counts once per mistake, however many test cases saw it
-            for mistake in failures(extra_data, t["name"]):
-                s["mistakes"][clean_text(mistake)] += 1
+            diagnosed, undiagnosed = failures(extra_data, t["name"])
+            s["diagnosed"].update(clean_text(m) for m in diagnosed)
+            s["mistakes"].update(clean_text(m) for m in diagnosed | undiagnosed)
     for s in stats.values():
         n = len(s["scores"])
         s["mean"] = sum(s["scores"]) / n if n else 0.0
@@ -224,7 +228,9 @@ def write_report(records: list[dict[str, Any]], path: Path, title: str,
     plots = plot_pages(stats, totals)
     questions = [{"name": q, "label": LABEL[s["credit"]], "max": f"{s['max']:g}",
                   "mean": f"{s['mean']:.2f}", "fail_rate": f"{100 * s['fail_rate']:.0f}%",
-                  "mistake": s["mistakes"].most_common(1)[0][0] if s["mistakes"] else ""}
+                  # a diagnosed mistake says more than a failed test case: it comes first
+                  "mistake": next(iter(s["diagnosed"].most_common(1) or
+                                       s["mistakes"].most_common(1)), ("",))[0]}
                  for q, s in stats.items()]
     errors = [{"file": clean_text(r["file"]), "reason": clean_text(r.get("reason", ""))}
               for r in records if r.get("status") != "graded"]

@@ -296,7 +296,9 @@ def run(args: argparse.Namespace) -> int:
     records = grade_folder(args.assignment, args.submissions, args.out, args.jobs, args.regrade)
     out = Path(args.out or DIST / args.assignment / "graded")
     bad = [r for r in records if r["status"] != "graded"]
-    print(f"{len(records)} submissions, {len(bad)} could not be graded: {out / 'grades.csv'}, "
-          f"{out / 'report.html'}")
+    people = sum(len(r.get("submitters") or [{}]) for r in records)
+    who = f" ({people} students, one row each)" if people != len(records) else ""
+    print(f"{len(records)} submissions{who}, {len(bad)} could not be graded: "
+          f"{out / 'grades.csv'}, {out / 'report.html'}")
     return 0
 

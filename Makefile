@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all build test test-fast bench clean
+.PHONY: all build test test-fast bench clean browser
 
 all: build
 
@@ -21,9 +21,22 @@ build: $(STAMP)
 	$(BIN)/backprop build
 
 # the linter first: a lint error fails CI in seconds, before the slow tests
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The report's browser test (tests/test_report_browser.py) needs Chromium: installed from the
+# distribution's packages when missing and apt-get can run as root (a clean CI machine);
+# elsewhere the test skips and says why.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (apt-get) for the report's browser test"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "note: no chromium and no root apt-get here: the report's browser test will skip"; \
+	fi
 
 # Everything that needs no kernel and no full otter assign: under a minute.
 test-fast: $(STAMP)

@@ -61,8 +61,9 @@ def test_csv_has_one_row_per_submission_with_exact_scores(graded):
     assert set(rows) == set(files.values()) | {"notes.txt"}
     for name, total in FOLDER.items():
         row = rows[files[name]]
-        assert float(row["total"]) == total, (name, row)
-        assert row["status"] == "graded"
+        assert row["total"] == grade_all.points(total), (name, row)
+        # an upload the grader cannot read is an error row, at 0, with the grader's reason
+        assert row["status"] == ("error" if name == "not-a-notebook" else "graded"), name
     assert rows["notes.txt"]["status"] == "error"
     assert "not a notebook or a zip" in rows["notes.txt"]["reason"]
     assert "is not a Jupyter notebook" in rows[files["not-a-notebook"]]["reason"]
@@ -199,7 +200,7 @@ def test_a_rebuilt_autograder_regrades_what_the_old_one_graded(tmp_path, monkeyp
     new.write_bytes(b"zip two")
     graded_by = []
 
-    def fake_grade(zip_path, submission, out_dir):
+    def fake_grade(zip_path, submission, out_dir, info=None):
         graded_by.append(zip_path.name)
         record = {"file": submission.name, "sha256": grade_all.digest(submission),
                   "autograder_sha256": grade_all.digest(zip_path), "status": "error",
@@ -212,3 +213,97 @@ def test_a_rebuilt_autograder_regrades_what_the_old_one_graded(tmp_path, monkeyp
     for zip_path in (old, old, new, new):
         grade_all.grade_folder(NAME, subs, out, jobs=1, zip_path=zip_path, quiet=True)
     assert graded_by == ["old.zip", "new.zip"]
+
+
+@pytest.mark.parametrize("value, text", [(0, "0"), (1, "1"), (1.0, "1"), (0.5, "0.5"),
+                                         (0.50000001, "0.5"), (2.25, "2.25"), (-0.0, "0"),
+                                         (1 / 3, "0.3333"), (1e-9, "0"), (25, "25")])
+def test_points_are_written_one_way(value, text):
+    """Is every number of grades.csv written one way (0, 1, 0.5; never 1.0 or 0.50000001)?"""
+    assert grade_all.points(value) == text
+
+
+def test_every_bad_entry_of_a_plain_folder_gets_a_results_file(tmp_path, monkeypatch):
+    """Do a folder, a dangling link, a link to a notebook, a FIFO and a text file each get an
+    error row and a results file, without reaching the grader (nor blocking on the FIFO)?"""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "a-folder").mkdir()
+    (subs / "dangling.ipynb").symlink_to(tmp_path / "nowhere.ipynb")
+    (tmp_path / "real.ipynb").write_text("{}")
+    (subs / "link.ipynb").symlink_to(tmp_path / "real.ipynb")
+    os.mkfifo(subs / "pipe.ipynb")
+    (subs / "notes.txt").write_text("hello")
+
+    def never(*args, **kwargs):
+        raise AssertionError("a bad entry reached the grader")
+
+    monkeypatch.setattr(grade_all, "gradescope_run", never)
+    zip_path = tmp_path / "fake.zip"
+    zip_path.write_bytes(b"zip")
+    grade_all.grade_folder(NAME, subs, out, jobs=1, zip_path=zip_path, quiet=True)
+    with open(out / "grades.csv") as f:
+        rows = {r["file"]: r for r in csv.DictReader(f)}
+    reasons = {name: row["reason"] for name, row in rows.items()}
+    assert reasons == {"a-folder": "a folder, not a notebook or a zip",
+                       "dangling.ipynb": "a symbolic link (links are not followed)",
+                       "link.ipynb": "a symbolic link (links are not followed)",
+                       "pipe.ipynb": "not a regular file",
+                       "notes.txt": "not a notebook or a zip (.txt)"}
+    assert {r["status"] for r in rows.values()} == {"error"}
+    assert sorted(p.name for p in (out / "results").iterdir()) == sorted(
+        f"{n}.json" for n in reasons)
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == sorted(
+        f"{n}.html" for n in ("a-folder", "dangling.ipynb", "link.ipynb", "pipe.ipynb",
+                              "notes.txt"))
+
+
+def mcq_record(file, failed):
+    """A graded record of a multiple-choice question q1 (6 points, one per item case) whose
+    ``failed`` test cases name no mistake."""
+    tests = [{"name": "q1", "score": 6 - len(failed), "max_score": 6, "output": ""}]
+    return {"file": file, "status": "graded", "reason": "", "results": {
+        "tests": tests, "extra_data": {"mistakes": {}, "failed": {
+            "q1": {f"test_q1_item_{i}": None for i in failed}}}}}
+
+
+def test_the_report_counts_multiple_choice_mistakes_item_by_item(tmp_path):
+    """Does each wrong multiple-choice item show as its own entry (item 3, item 9), counted
+    per submission, and a feedback page link for each submission?"""
+    from autograder.instructor import report
+    records = [mcq_record("a.ipynb", [3, 9]), mcq_record("b.ipynb", [3]),
+               mcq_record("c d.ipynb", [])]
+    stats = report.question_stats(records)
+    assert dict(stats["q1"]["mistakes"]) == {"item 3: wrong (no catalogued mistake)": 2,
+                                             "item 9: wrong (no catalogued mistake)": 1}
+    rows = report.write_feedback_pages(records, tmp_path, "x")
+    page = report.write_report(records, tmp_path / "report.html", "x", None, rows).read_text()
+    assert "item 3: wrong" in page and "mcq_answers[" not in page
+    links = [r["href"] for r in rows]
+    assert len(set(links)) == 3 and all((tmp_path / href).is_file() for href in links)
+    assert all(f'href="{href}"' in page for href in links)
+
+
+def test_chart_labels_are_wrapped_not_cut(tmp_path):
+    """Is a long mistake description wrapped onto lines, whole, rather than cut at a width?"""
+    from autograder.instructor import report
+    long = "the gradient is transposed and the factor two of the squared loss is missing too"
+    assert report._wrap(long).replace("\n", " ") == long
+    assert max(len(line) for line in report._wrap(long).split("\n")) <= 48
+
+
+def test_the_table_names_a_diagnosed_mistake_before_a_bare_failure(tmp_path):
+    """When more submissions fail a test case without a diagnosis than with one, does the
+    table's "most frequent mistake" still name the diagnosed mistake (the chart has both)?"""
+    from autograder.instructor import report
+
+    def record(file, mistake):
+        return {"file": file, "status": "graded", "reason": "", "results": {
+            "tests": [{"name": "q1c", "score": 0, "max_score": 5, "output": ""}],
+            "extra_data": {"failed": {"q1c": {"test_q1c_values": mistake}}}}}
+    records = [record("a", None), record("b", None), record("c", "the factor 2 is missing")]
+    page = report.write_report(records, tmp_path / "report.html", "x").read_text()
+    table = page.split('<table class="questions">', 1)[1].split("</table>", 1)[0]
+    assert "<td>the factor 2 is missing</td>" in table
+    assert dict(report.question_stats(records)["q1c"]["mistakes"]) == {
+        "values: wrong (no catalogued mistake)": 2, "the factor 2 is missing": 1}

@@ -298,8 +298,64 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="build only: do not grade the sample submissions")
 
 
+# A first estimate, before any build on this machine has been timed: measured on a shared
+# 2-core machine (otter assign and the notebook fix-ups: 11 s per assignment; one sample
+# graded by the zip: 7 s of one core), rounded up.
+FIRST_ASSIGN_SECONDS = 15.0
+FIRST_SAMPLE_SECONDS = 8.0
+TIMINGS = ".build-times.json"  # in dist/: the last build's measured times, for the estimate
+
+
+def sample_names(name: str) -> tuple[list[str], str | None, bool]:
+    """The sample fixtures of an assignment's catalogue; why there are none (a missing or
+    unreadable catalogue) or None; and whether that is an error (unreadable) rather than a
+    warning (missing: the assignment is built, with nothing to check it against)."""
+    from autograder.instructor import fixtures
+    path = fixtures.FIXTURES / f"{name}.yaml"
+    if not path.exists():
+        return [], (f"no fixture catalogue {shown(path)}: no sample submissions to grade "
+                    f"(`backprop new` writes one; see tests/fixtures/ for the format)"), False
+    try:
+        catalogue = fixtures.load_catalogue(name)
+        return [f for f, spec in catalogue.items() if spec.get("sample")], None, False
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as e:
+        return [], (f"the fixture catalogue {shown(path)} cannot be read "
+                    f"({type(e).__name__}: {e})"), True
+
+
+def read_timings() -> dict[str, float]:
+    try:
+        with open(DIST / TIMINGS) as f:
+            data = json.load(f)
+        return {k: float(data[k]) for k in ("assign_seconds", "sample_seconds")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def estimate(assignments: int, samples: int, jobs: int, timings: dict[str, float]
+             ) -> tuple[float, str]:
+    """Seconds a build of ``assignments`` with ``samples`` sample submissions (graded
+    ``jobs`` at a time) should take, and where the per-item times come from."""
+    per_assign = timings.get("assign_seconds", FIRST_ASSIGN_SECONDS)
+    per_sample = timings.get("sample_seconds", FIRST_SAMPLE_SECONDS)
+    source = "the last build on this machine" if timings else "a first guess, for 2 cores"
+    return assignments * per_assign + samples * per_sample / max(jobs, 1), source
+
+
+def duration(seconds: float) -> str:
+    """``seconds`` as a reader says it: "40 s", "3 min"."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def upload_line(name: str, paths: dict[str, Path | None]) -> str:
+    """What to upload where, in one line."""
+    return (f"   upload: {shown(paths['zip'])} -> Gradescope (Programming Assignment, "
+            f"Configure Autograder, zip upload); {shown(paths['student'])} -> students")
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the assignments ``args`` names and grade their samples; return the exit status."""
+    import time
     names = args.assignments or assignment_names()
     unknown = sorted(set(names) - set(assignment_names()))
     if unknown:
@@ -308,26 +364,62 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from autograder.instructor import fixtures  # after argument parsing: imports otter lazily
 
+    samples = {} if args.no_samples else {n: sample_names(n) for n in names}
+    count = sum(len(found) for found, _, _ in samples.values())
+    jobs = os.cpu_count() or 1
+    seconds, source = estimate(len(names), count, jobs, read_timings())
+    print(f"== building {len(names)} assignment{'s' * (len(names) != 1)} and grading "
+          f"{count} sample submission{'s' * (count != 1)}: about {duration(seconds)} "
+          f"(estimated from {source})", flush=True)
     failed = False
+    measured = {"assign": [], "sample": []}
+    uploads = []
     for name in names:
         print(f"== {name}: otter assign", flush=True)
+        start = time.monotonic()
         try:
             paths = assign(name)
         except BuildError as e:
             print(e, file=sys.stderr)
             return 1
+        measured["assign"].append(time.monotonic() - start)
         print(f"   student notebook: {shown(paths['student'])}")
         print(f"   autograder zip:   {shown(paths['zip'])}")
+        uploads.append(upload_line(name, paths))
         if args.no_samples:
             continue
+        found, problem, fatal = samples[name]
+        if problem:
+            # the build itself is fine: say why no sample was graded, and go on
+            print(f"   {'error' if fatal else 'warning'}: {problem}", file=sys.stderr)
+            failed |= fatal
+            continue
         print(f"== {name}: grading the sample submissions with the zip", flush=True)
+        start = time.monotonic()
         rows = fixtures.grade_samples(name, paths)
+        if rows:
+            measured["sample"].append((time.monotonic() - start) * min(jobs, len(rows))
+                                      / len(rows))
         print(fixtures.score_table(rows))
         graded = shown(DIST / name / "graded-samples")
         print(f"   grades: {graded}/grades.csv   report: {graded}/report.html")
         failed |= any(not r["as_expected"] for r in rows)
+    save_timings(measured)
+    print("\n".join(uploads))
     if failed:
-        print("error: a sample submission did not get its expected score", file=sys.stderr)
+        print("error: a sample submission did not get its expected score, or a fixture "
+              "catalogue cannot be read", file=sys.stderr)
         return 1
     return 0
 
+
+def save_timings(measured: dict[str, list[float]]) -> None:
+    """Keep this build's mean times per assignment and per sample for the next estimate."""
+    timings = read_timings()
+    for key, values in (("assign_seconds", measured["assign"]),
+                        ("sample_seconds", measured["sample"])):
+        if values:
+            timings[key] = round(sum(values) / len(values), 1)
+    if timings:
+        DIST.mkdir(exist_ok=True)
+        (DIST / TIMINGS).write_text(json.dumps(timings))

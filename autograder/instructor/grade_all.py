@@ -4,23 +4,30 @@ Usage::
 
     backprop grade NAME FOLDER [-o OUT] [--jobs N] [--regrade]
 
-Every file in SUBMISSIONS (a notebook, or the zip a notebook's last cell exports) is
+FOLDER is either a folder of submissions (each a notebook, or the zip a notebook's last
+cell exports) or Gradescope's "Download all submissions" export, recognised by its
+``submission_metadata.yml``: each ``submission_<id>/`` folder is one submission, and its
+submitters (from the metadata) get their name, email and student id in ``grades.csv``,
+one row each for a group. Every submission is
 graded by the assignment's zip through its Gradescope entry point (``run_otter.py``) in a
 copy of Gradescope's ``/autograder`` layout: the same code path, limits and integrity
 guarantees as on Gradescope, no Docker needed. OUT (default ``dist/<assignment>/graded``)
 receives:
 
 - ``results/<submission>.json``: each submission's results.json;
-- ``grades.csv``: one row per submission (file, status, total, points per question, reason);
+- ``grades.csv``: one row per submitter (name, email, sid, submission_id, file, status,
+  total, max, extra, points per question, reason), numbers written one way (0, 1, 0.5);
 - ``report.html``: a score histogram, per-question mean and fail rate, and the most
-  frequent diagnosed mistakes per question, as plots;
+  frequent diagnosed mistakes per question (each multiple-choice item apart), as plots,
+  and one row per submission linking to its feedback page;
+- ``feedback/<submission>.html``: each submission's results, as the student sees them;
 - ``written-<question>.html``: one page per written question, every submission's answer
   side by side, linked from report.html.
 
 A run that is interrupted loses nothing: each result is written whole (atomically) as
 soon as it is ready, and a restarted run skips what is already graded unless
 ``--regrade``. A submission that is not a notebook, crashes the grader or times out gets a
-row with its reason, and the run goes on.
+row with its reason, and the run goes on: every entry of the folder gets a results file.
 """
 
 import argparse
@@ -39,6 +46,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from autograder.instructor.paths import DIST, built_paths
+from autograder.instructor.scores import points, question_scores
 
 SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
@@ -59,7 +67,10 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(ag / "source")
     (ag / "submission_metadata.json").write_text("{}")
-    if Path(submission).suffix == ".zip" and zipfile.is_zipfile(submission):
+    if Path(submission).is_dir() and not Path(submission).is_symlink():
+        # a Gradescope export's submission_<id>/ folder: its files, links kept as links
+        shutil.copytree(submission, ag / "submission", symlinks=True, dirs_exist_ok=True)
+    elif Path(submission).suffix == ".zip" and zipfile.is_zipfile(submission):
         with zipfile.ZipFile(submission) as zf:
             zf.extractall(ag / "submission")
     else:
@@ -75,33 +86,77 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
         return json.load(f), proc.stdout + proc.stderr
 
 
-def question_scores(results: dict[str, Any]) -> dict[str, float]:
-    """Points per question from a results.json dict (the 'Public Tests' summary is skipped)."""
-    return {t["name"]: t["score"] for t in results.get("tests", []) if "score" in t}
-
-
 def digest(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of a file, or of a folder's files (names and bytes, links not followed);
+    a path that cannot be read gets a digest naming the error, never an exception."""
+    path = Path(path)
+    h = hashlib.sha256()
+    try:
+        if path.is_dir() and not path.is_symlink():
+            for f in sorted(path.rglob("*")):
+                h.update(str(f.relative_to(path)).encode("utf-8", "surrogateescape") + b"\0")
+                if f.is_symlink():
+                    h.update(b"link:" + os.readlink(f).encode("utf-8", "surrogateescape"))
+                elif f.is_file():
+                    h.update(f.read_bytes())
+        elif path.is_symlink():
+            h.update(b"link:" + os.readlink(path).encode("utf-8", "surrogateescape"))
+        elif path.is_file():
+            h.update(path.read_bytes())
+        else:  # a FIFO or a device: never read (it could block)
+            h.update(b"special")
+    except OSError as e:
+        return f"unreadable: {type(e).__name__}"
+    return h.hexdigest()
 
 
-def grade_one(zip_path: Path, submission: Path, out_dir: Path) -> dict[str, Any]:
-    """Grade one submission; write results/<name>.json atomically; return its record."""
+def not_gradable(submission: Path) -> str | None:
+    """Why ``submission`` (an entry of a plain folder) cannot be graded, or None."""
+    if submission.is_symlink():
+        return "a symbolic link (links are not followed)"
+    if submission.is_dir():
+        return "a folder, not a notebook or a zip"
+    if not submission.is_file():
+        return "not a regular file"
+    if submission.suffix not in SUFFIXES:
+        return f"not a notebook or a zip ({submission.suffix or 'no suffix'})"
+    try:
+        with open(submission, "rb") as f:
+            f.read(1)
+    except OSError as e:
+        return f"the file cannot be read ({type(e).__name__}: {e.strerror})"
+    return None
+
+
+def grade_one(zip_path: Path, submission: Path, out_dir: Path,
+              info: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Grade one submission (a file, or an export's submission folder); write
+    results/<name>.json atomically; return its record. ``info`` (submitters, submission
+    id) is stored in the record."""
     record_path = out_dir / "results" / f"{submission.name}.json"
     start = time.monotonic()
     # inside the output folder: a run killed midway leaves nothing in the shared /tmp
     work = Path(tempfile.mkdtemp(prefix=".grading-", dir=out_dir))
     # graded by this zip: a rebuilt zip (a fixed hidden test) regrades everything
     record = {"file": submission.name, "sha256": digest(submission),
-              "autograder_sha256": digest(zip_path)}
+              "autograder_sha256": digest(zip_path), **(info or {})}
     try:
-        if submission.suffix not in SUFFIXES:
-            raise ValueError(f"not a notebook or a zip ({submission.suffix or 'no suffix'})")
+        if not (info or {}).get("submission_id"):  # an export's folder goes to the grader
+            problem = not_gradable(submission)
+            if problem:
+                raise ValueError(problem)
         results, _ = gradescope_run(zip_path, submission, work)
-        record.update(status="graded", results=results,
-                      reason=(results.get("output") or "").strip().split("\n")[0][:300])
+        # an upload the grader could not read (a corrupt notebook) has results, all at 0,
+        # and says so as data: its row is an error, with the grader's reason
+        not_graded = (results.get("extra_data") or {}).get("not_graded")
+        record.update(status="error" if not_graded else "graded", results=results,
+                      reason=(not_graded or results.get("output") or "").strip()
+                      .split("\n")[0][:300])
     except subprocess.TimeoutExpired:
         record.update(status="error", results=None,
                       reason=f"the grader did not finish within {GRADER_TIMEOUT} s")
+    except ValueError as e:  # not a submission: the reason alone
+        record.update(status="error", results=None, reason=str(e)[:300])
     except Exception as e:  # any other failure: a row with the reason, and the run goes on
         record.update(status="error", results=None, reason=f"{type(e).__name__}: {e}"[:300])
     finally:
@@ -129,20 +184,30 @@ def credit_points(results: dict[str, Any] | None) -> dict[str, tuple[str, float]
     return {q: (c["credit"], c["points"]) for q, c in credit.items()}
 
 
+ID_COLUMNS = ["name", "email", "sid", "submission_id"]
+
+
 def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -> None:
-    """One row per submission: total (extra credit included), the required maximum, the
-    points earned on optional and extra-credit questions, then points per question."""
-    with open(path, "w", newline="") as f:
+    """One row per submitter (one row per submission outside an export): who, the total
+    (extra credit included), the required maximum, the points earned on optional and
+    extra-credit questions, then points per question. Name, email and student id come
+    first, for a gradebook import (Gradescope's, an LMS's)."""
+    with open(path, "w", newline="", encoding="utf-8", errors="replace") as f:
         writer = csv.writer(f)
-        writer.writerow(["file", "status", "total", "max", "extra", *questions, "reason"])
+        writer.writerow([*ID_COLUMNS, "file", "status", "total", "max", "extra", *questions,
+                         "reason"])
         for r in sorted(records, key=lambda r: r["file"]):
             results = r["results"] or {}
             scores = question_scores(results)
             maximum = sum(t.get("max_score", 0) for t in results.get("tests", [])
                           if "score" in t)
             extra = sum(scores.get(q, 0) for q in credit_points(results))
-            writer.writerow([r["file"], r["status"], sum(scores.values()), maximum, extra,
-                             *[scores.get(q, 0) for q in questions], r.get("reason", "")])
+            row = [r["file"], r["status"], points(sum(scores.values())), points(maximum),
+                   points(extra), *[points(scores.get(q, 0)) for q in questions],
+                   r.get("reason", "")]
+            for person in r.get("submitters") or [{}]:
+                writer.writerow([person.get("name", ""), person.get("email", ""),
+                                 person.get("sid", ""), r.get("submission_id", ""), *row])
 
 
 def progress(done: int, total: int, failed: int, stream: TextIO = sys.stderr) -> None:
@@ -153,6 +218,21 @@ def progress(done: int, total: int, failed: int, stream: TextIO = sys.stderr) ->
     stream.flush()
 
 
+def submission_entries(folder: Path) -> dict[Path, dict[str, Any]]:
+    """{entry: what the record stores about it} of a submissions folder. A Gradescope
+    export (:mod:`autograder.instructor.gradescope_export`) gives its submission folders with
+    their submitters and id; a plain folder gives every entry but hidden ones (a stray
+    file, a folder or a link gets an error row, never silence)."""
+    from autograder.instructor import gradescope_export
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder")
+    if gradescope_export.is_export(folder):
+        return {s.folder: {"submission_id": s.submission_id,
+                           "submitters": [vars(p) for p in s.submitters]}
+                for s in gradescope_export.read_export(folder)}
+    return {p: {} for p in sorted(folder.iterdir()) if not p.name.startswith(".")}
+
+
 def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path | None = None,
                  jobs: int | None = None, regrade: bool = False, zip_path: Path | None = None,
                  quiet: bool = False) -> list[dict[str, Any]]:
@@ -160,23 +240,25 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
     zip_path = zip_path or built_paths(assignment)["zip"]
     if zip_path is None:
         raise FileNotFoundError(f"no autograder zip for {assignment}: run `make` first")
-    out_dir = Path(out_dir or DIST / assignment / "graded")
+    # absolute: the grader runs in a folder inside it (a relative -o once doubled)
+    out_dir = Path(out_dir or DIST / assignment / "graded").resolve()
     (out_dir / "results").mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".grading-*"):  # left by a run that was killed
         shutil.rmtree(stale, ignore_errors=True)
-    files = sorted(p for p in Path(submissions).iterdir() if p.is_file()
-                   and not p.name.startswith("."))
+    entries = submission_entries(Path(submissions))
+    files = list(entries)
     done = {r["file"]: r for r in load_records(out_dir)}
     grader = digest(zip_path)
     todo = [p for p in files if regrade or p.name not in done
             or done[p.name].get("sha256") != digest(p)
-            or done[p.name].get("autograder_sha256") != grader]
+            or done[p.name].get("autograder_sha256") != grader
+            or {k: done[p.name].get(k) for k in entries[p]} != entries[p]]
     failed = sum(1 for p in files if p not in todo and done[p.name]["status"] != "graded")
     count = len(files) - len(todo)
     if not quiet:
         progress(count, len(files), failed)
     with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
-        for record in pool.map(lambda p: grade_one(zip_path, p, out_dir), todo):
+        for record in pool.map(lambda p: grade_one(zip_path, p, out_dir, entries[p]), todo):
             count += 1
             failed += record["status"] != "graded"
             if not quiet:
@@ -189,7 +271,8 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
     write_csv(records, out_dir / "grades.csv", questions)
     from autograder.instructor import report, written_pages
     written = written_pages.write_pages(records, out_dir, assignment)
-    report.write_report(records, out_dir / "report.html", assignment, written)
+    feedback = report.write_feedback_pages(records, out_dir, assignment)
+    report.write_report(records, out_dir / "report.html", assignment, written, feedback)
     return records
 
 
@@ -213,7 +296,9 @@ def run(args: argparse.Namespace) -> int:
     records = grade_folder(args.assignment, args.submissions, args.out, args.jobs, args.regrade)
     out = Path(args.out or DIST / args.assignment / "graded")
     bad = [r for r in records if r["status"] != "graded"]
-    print(f"{len(records)} submissions, {len(bad)} could not be graded: {out / 'grades.csv'}, "
-          f"{out / 'report.html'}")
+    people = sum(len(r.get("submitters") or [{}]) for r in records)
+    who = f" ({people} students, one row each)" if people != len(records) else ""
+    print(f"{len(records)} submissions{who}, {len(bad)} could not be graded: "
+          f"{out / 'grades.csv'}, {out / 'report.html'}")
     return 0
 

@@ -179,6 +179,7 @@ def grade(ag_dir):
     config = AutograderConfig(raw_config)
     tests_dir = os.path.join(source, "tests")
     data = None  # the upload's bytes, read once: the written answers come from them, as data
+    not_graded = None
     try:
         name, data = find_notebook(os.path.join(ag_dir, "submission"))
         with tempfile.TemporaryDirectory(prefix="backprop-upload-") as tmp:
@@ -195,11 +196,16 @@ def grade(ag_dir):
     except SubmissionError as e:
         message = f"This submission could not be graded: {e}"
         results, notes, contained = trusted.failed_results(tests_dir, message), [message], None
+        not_graded = message
     output = results.to_gradescope_dict(config)
     if notes:
         output["output"] = "\n".join(notes)
-    # the diagnoses as data, for the class report: {question: [mistake, ...]}
-    output["extra_data"] = {"sandbox": contained, "mistakes": trusted.mistakes(results)}
+    # the diagnoses as data, for the class report: {question: [mistake, ...]}, and the
+    # failed test cases by name: {question: [test case, ...]}
+    output["extra_data"] = {"sandbox": contained, "mistakes": trusted.mistakes(results),
+                            "failed": trusted.failed_cases(results)}
+    if not_graded:  # as data, for local reports: the upload itself could not be graded
+        output["extra_data"]["not_graded"] = not_graded
     output = apply_credit(output, plugin_config(raw_config).get("credit", {}))
     return add_written(output, raw_config, data)
 
@@ -234,6 +240,7 @@ def fallback_results(message):
         output = results.to_gradescope_dict(config)
         output["score"] = 0
         output["output"] = message
+        output.setdefault("extra_data", {})["not_graded"] = message
         with open(os.path.join(AUTOGRADER_DIR, "source", "otter_config.json")) as f:
             raw_config = json.load(f)
         output = apply_credit(output, plugin_config(raw_config).get("credit", {}))

@@ -75,6 +75,25 @@ def mistakes(results: GradingResults) -> dict[str, list[str]]:
     return found
 
 
+def case_name(test_case: Any) -> str:
+    """A test case's function name (``test_q1_item_3``), or otter's name for it (``q1 - 4``)."""
+    return getattr(getattr(test_case.body, "test_func", None), "__name__", None) or test_case.name
+
+
+def failed_cases(results: GradingResults) -> dict[str, dict[str, str | None]]:
+    """The failed test cases per question, by name, each with its diagnosed mistake or None
+    (questions with none are left out): what results.json's ``extra_data.failed`` holds, so
+    that a report counts a failure without a catalogued mistake (a wrong multiple-choice
+    item) test case by test case."""
+    found = {}
+    for question, test_file in results.results.items():
+        failed = {case_name(r.test_case): getattr(r, "mistake", None)
+                  for r in test_file.test_case_results if not r.passed}
+        if failed:
+            found[question] = failed
+    return found
+
+
 def grade(notebook_path: str | Path, tests_dir: str, limits: dict[str, float] | None = None
           ) -> tuple[GradingResults, list[str], dict[str, Any]]:
     """Grade a notebook against the test files in ``tests_dir``.

@@ -1,0 +1,158 @@
+"""Is Gradescope's "Download all submissions" export graded as it is: every submission folder
+once, its submitters' names, emails and ids in grades.csv (a row each for a group), and its
+Ruby-flavoured metadata read safely?"""
+
+import csv
+import json
+
+import pytest
+
+from autograder.instructor import fixtures, grade_all, gradescope_export
+
+NAME = "matrix-backprop"
+
+# As Gradescope writes it: Ruby symbols for keys, a Ruby-tagged score, a group of two, a
+# timestamp with nanoseconds, and a submission with no submitters listed.
+METADATA = """\
+submission_101:
+  :submitters:
+  - :name: Ada Lovelace
+    :sid: '1815'
+    :email: ada@example.edu
+  :created_at: 2026-12-01 10:22:11.123456000 -08:00
+  :score: !ruby/object:BigDecimal 18:0.21e2
+  :history: []
+submission_102:
+  :submitters:
+  - :name: Pair One
+    :sid: '200'
+    :email: one@example.edu
+  - :name: Pair Two
+    :sid: 201
+    :email: two@example.edu
+  :status: !ruby/hash:ActiveSupport::HashWithIndifferentAccess
+    state: processed
+submission_103:
+  :submitters:
+  - :name: "Zoë <b>Ü</b>"
+    :email: z@example.edu
+submission_104:
+  :submitters:
+  - :name: Corrupt Notebook
+    :email: c@example.edu
+submission_105:
+  :submitters: []
+"""
+
+
+def write_export(folder, notebooks):
+    """An export folder: submission_<id>/<NAME>.ipynb for each {id: bytes} and the metadata."""
+    folder.mkdir()
+    for sid, data in notebooks.items():
+        (folder / f"submission_{sid}").mkdir()
+        (folder / f"submission_{sid}" / f"{NAME}.ipynb").write_bytes(data)
+    (folder / gradescope_export.METADATA).write_text(METADATA, encoding="utf-8")
+    return folder
+
+
+def test_metadata_with_ruby_symbols_and_tags_is_read_as_plain_data(tmp_path):
+    """Are :symbol keys plain names, Ruby-tagged values their content, and a group's
+    submitters all listed?"""
+    path = tmp_path / gradescope_export.METADATA
+    path.write_text(METADATA, encoding="utf-8")
+    meta = gradescope_export.load_metadata(path)
+    assert meta["submission_101"]["submitters"][0] == {
+        "name": "Ada Lovelace", "sid": "1815", "email": "ada@example.edu"}
+    assert meta["submission_101"]["score"] == "18:0.21e2"
+    assert meta["submission_102"]["status"] == {"state": "processed"}
+    people = gradescope_export.submitters_of(meta["submission_102"])
+    assert [(p.name, p.sid) for p in people] == [("Pair One", "200"), ("Pair Two", "201")]
+
+
+def test_metadata_never_constructs_python_objects(tmp_path):
+    """Is a python/object tag refused (an error naming the file), never run?"""
+    path = tmp_path / gradescope_export.METADATA
+    marker = tmp_path / "ran"
+    path.write_text(f"submission_1: !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(gradescope_export.ExportError, match="not readable YAML"):
+        gradescope_export.load_metadata(path)
+    assert not marker.exists()
+
+
+def test_export_is_detected_and_each_submitter_gets_a_row(tmp_path, monkeypatch):
+    """Given an export whose notebooks all have the same name, does grade_folder grade each
+    submission folder once (no collision) and write one row per submitter, with name,
+    email, sid and submission_id first?"""
+    export = write_export(tmp_path / "export", {i: b"{}" for i in (101, 102, 103, 104, 105)})
+    (export / "stray.txt").write_text("not part of the export")
+    graded = []
+
+    def fake_run(zip_path, submission, work, **_):
+        graded.append(submission.name)
+        assert (submission / f"{NAME}.ipynb").is_file()
+        score = 2.0 if submission.name == "submission_101" else 0.5000000001
+        return {"tests": [{"name": "q1", "score": score, "max_score": 2}]}, ""
+
+    monkeypatch.setattr(grade_all, "gradescope_run", fake_run)
+    zip_path = tmp_path / "fake.zip"
+    zip_path.write_bytes(b"zip")
+    out = tmp_path / "out"
+    grade_all.grade_folder(NAME, export, out, jobs=1, zip_path=zip_path, quiet=True)
+    assert sorted(graded) == [f"submission_{i}" for i in (101, 102, 103, 104, 105)]
+    assert sorted(p.name for p in (out / "results").iterdir()) == sorted(
+        f"{s}.json" for s in graded)
+    with open(out / "grades.csv", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        rows = [dict(zip(header, r, strict=True)) for r in reader]
+    assert header[:4] == ["name", "email", "sid", "submission_id"]
+    assert [(r["name"], r["sid"], r["submission_id"], r["total"]) for r in rows] == [
+        ("Ada Lovelace", "1815", "101", "2"), ("Pair One", "200", "102", "0.5"),
+        ("Pair Two", "201", "102", "0.5"), ("Zoë <b>Ü</b>", "", "103", "0.5"),
+        ("Corrupt Notebook", "", "104", "0.5"), ("", "", "105", "0.5")]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Zoë &lt;b&gt;Ü&lt;/b&gt;" in page and "<b>Ü" not in page
+    assert 'href="feedback/submission_102.html"' in page
+    assert "Pair One" in (out / "feedback" / "submission_102.html").read_text()
+
+
+def test_a_plain_folder_is_not_an_export(tmp_path):
+    """Is a folder without submission_metadata.yml graded file by file, as before?"""
+    (tmp_path / "submission_1").mkdir()
+    assert not gradescope_export.is_export(tmp_path)
+    entries = grade_all.submission_entries(tmp_path)
+    assert entries == {tmp_path / "submission_1": {}}
+
+
+@pytest.mark.slow
+def test_a_real_export_is_graded_with_its_submitters(built, tmp_path):
+    """Through the real zip: does each submission folder get its own score (same notebook
+    name everywhere), the group both rows, and the corrupt notebook an error row?"""
+    paths = built(NAME)
+    catalogue = fixtures.load_catalogue(NAME)
+    build = tmp_path / "build"
+    build.mkdir()
+    solution = fixtures.build_submission(catalogue["solution"], paths, build / "a.ipynb")
+    wrong = fixtures.build_submission(catalogue["q1c-missing-factor-2"], paths,
+                                      build / "b.ipynb")
+    export = write_export(tmp_path / "export", {
+        101: solution.read_bytes(), 102: wrong.read_bytes(), 103: solution.read_bytes(),
+        104: b'{"cells": [', 105: b"\x00\xff garbage"})
+    out = tmp_path / "out"
+    grade_all.grade_folder(NAME, export, out, jobs=2, zip_path=paths["zip"], quiet=True)
+    with open(out / "grades.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    by_sid = {(r["submission_id"], r["name"]): r for r in rows}
+    from autograder.instructor.coverage import full_marks
+    full = sum(full_marks(NAME).values())
+    assert by_sid[("101", "Ada Lovelace")]["total"] == grade_all.points(full)
+    lost = full_marks(NAME)["q1c"] - catalogue["q1c-missing-factor-2"]["expect"]["scores"]["q1c"]
+    assert by_sid[("102", "Pair One")]["total"] == grade_all.points(full - lost)
+    assert by_sid[("102", "Pair Two")]["total"] == grade_all.points(full - lost)
+    for sid, name in (("104", "Corrupt Notebook"), ("105", "")):
+        row = by_sid[(sid, name)]
+        assert (row["status"], row["total"]) == ("error", "0")
+        assert "is not a Jupyter notebook that can be read" in row["reason"]
+    record = json.loads((out / "results" / "submission_102.json").read_text())
+    failed = record["results"]["extra_data"]["failed"]["q1c"]
+    assert set(failed.values()) == {"the factor 2 of the squared loss is missing"}

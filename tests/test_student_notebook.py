@@ -373,3 +373,29 @@ def test_blank_notebook_alone_gets_public_feedback_not_import_errors(
     # each failure reads as the answer's problem, not as an error in our test code
     assert "Test case failed" in text
     assert "Error at line" not in text and "AnswerError" not in text, text[:2000]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_a_hat_symbol_is_defined_where_it_first_appears(name):
+    """Is the first Markdown cell that writes a prediction ŷ or Ŷ the one defining it
+    (``\\hat Y = ...``), so no prompt or hint uses it before the notebook says what it is?"""
+    import re
+    nb = nbformat.read(build.ASSIGNMENTS / name / f"{name}.ipynb", as_version=4)
+    for letter in "yY":
+        use = re.compile(r"\\hat\s*\{?" + letter + r"\b")
+        cells = [c.source for c in nb.cells if c.cell_type == "markdown" and use.search(c.source)]
+        if cells:
+            defined = re.compile(r"\\hat\s*\{?" + letter + r"\}?(_\w+)?\s*=")
+            assert defined.search(cells[0]), (letter, cells[0][:300])
+
+
+def test_matrix_backprop_q1_writes_the_prediction_as_y_hat():
+    """In matrix-backprop, Y is the targets: do q1a and q1c's hint write the prediction W X
+    as Ŷ, and the hint say what Ŷ is?"""
+    nb = nbformat.read(build.ASSIGNMENTS / "matrix-backprop" / "matrix-backprop.ipynb",
+                       as_version=4)
+    q1a = next(c.source for c in nb.cells if c.source.startswith("**q1a.**"))
+    q1c = next(c.source for c in nb.cells if c.source.startswith("**q1c.**"))
+    assert r"\partial Y}" not in q1a and r"\partial \hat Y}" in q1a
+    hint = q1c.split("Hint:", 1)[1]
+    assert r"\hat Y = W X" in hint

@@ -131,8 +131,8 @@ def gradients_format(grads, param_shapes, n, where=""):
                               "handout writes dl/dW in; here a gradient has its parameter's "
                               "(out, in) shape.")
         if len(want) == 1 and n > 1 and arr.shape == (n,) + want:
-            raise AnswerError(f"{key}{where} has one row per sample: sum it over the "
-                              "batch (the rows).")
+            raise AnswerError(f"{key}{where} has shape {arr.shape}, one row per sample: "
+                              "the per-sample gradients are not summed over the batch.")
         out[key] = check_finite(check_shape(arr, want, key + where), key + where)
     return out
 

@@ -1,10 +1,11 @@
 """What the student notebook's first cell runs, before ``otter.Notebook(...)``.
 
-The build copies the source of :func:`find_notebook_and_checks` into the init cell of the
-student notebook (:func:`autograder.instructor.build.make_self_sufficient`); it is never
+The build copies the code of these functions, without their docstrings, into the init cell
+of the student notebook (:data:`autograder.instructor.build.INIT_FUNCTIONS`,
+:func:`~autograder.instructor.build.make_self_sufficient`), collapsed; it is never
 imported from here by a student. It runs in the student's kernel, so it uses the standard
-library only, defines nothing but its own name, and never raises: a notebook it cannot
-find leaves otter to report that, as it always did.
+library and otter only, defines nothing but the functions' own names (deleted after use),
+and never raises: a notebook it cannot find leaves otter to report that, as it always did.
 
 It solves two problems of a notebook handed out alone (an LMS or a shared drive, without
 the ``autograder/`` folder beside it):
@@ -18,6 +19,9 @@ the ``autograder/`` folder beside it):
   ``autograder.student.<module>``; the build stores those modules' source in the notebook's
   metadata (``backprop.modules``). When the ``autograder/`` folder is not importable, an
   import hook serves them from there. The folder, when present, always wins.
+
+And one of every notebook: a failed public check is shown as what is wrong with the
+answer, not as an error in our test code (:func:`readable_check_failures`).
 """
 
 

@@ -204,7 +204,9 @@ def make_self_sufficient(notebook: Path, name: str, modules: dict[str, dict]) ->
     - Its metadata carries the public-check modules (``backprop.modules``), and its init
       cell, before ``otter.Notebook``, runs :func:`notebook_init.find_notebook_and_checks`:
       the notebook's own path, whatever the file is called, and an import hook serving those
-      modules when no ``autograder/`` folder is importable. The cell's input is collapsed.
+      modules when no ``autograder/`` folder is importable; before that,
+      :func:`notebook_init.readable_check_failures` makes a failed public check read as
+      its message. The cell carries these functions without docstrings, input collapsed.
     - The install line placeholder of its Markdown gets the pinned ``pip install``.
 
     The same change goes into the solution notebook, so that the submissions built from it
@@ -217,9 +219,8 @@ def make_self_sufficient(notebook: Path, name: str, modules: dict[str, dict]) ->
     cell = init[0]
     match = _OTTER_INIT.search(cell.source)
     expected = match[1]
-    functions = INIT_FUNCTIONS
-    finder = "\n\n".join(init_function_source(f) for f in functions)
-    names = ", ".join(f.__name__ for f in functions)
+    finder = "\n\n".join(init_function_source(f) for f in INIT_FUNCTIONS)
+    names = ", ".join(f.__name__ for f in INIT_FUNCTIONS)
     call = ("hide_kernel_transport_notice()\n"
             "readable_check_failures()\n"
             f"grader = otter.Notebook(find_notebook_and_checks({expected!r}, {name!r}))\n"

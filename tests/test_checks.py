@@ -323,3 +323,115 @@ def test_a_function_without_return_is_said_to_return_none():
                                           "to `return`"):
         call(xor_zero_init_grads, 1, 2)
     assert call(lambda: 0, name="f") == 0
+
+
+# --------------------------------------------------------------------------------------
+# Every public check of every assignment, on the notebook's own answers with one changed
+# --------------------------------------------------------------------------------------
+
+def _public_cases():
+    """(assignment, test name, function, parameter, the solution's value is a function?) for
+    each parameter of each public test case of the four master notebooks."""
+    import ast
+
+    import nbformat
+
+    from autograder.instructor.build import assignment_names
+    from autograder.instructor.paths import ASSIGNMENTS
+    out = []
+    for name in assignment_names():
+        inside = False
+        for cell in nbformat.read(ASSIGNMENTS / name / f"{name}.ipynb", as_version=4).cells:
+            text = cell.source.strip()
+            if cell.cell_type == "raw" and text.startswith(("# BEGIN TESTS", "# END TESTS")):
+                inside = text.startswith("# BEGIN")
+            elif cell.cell_type == "code" and inside and "hidden: true" not in cell.source:
+                fn = next(n for n in ast.parse(cell.source).body
+                          if isinstance(n, ast.FunctionDef))
+                out += [(name, fn.name, cell.source, a.arg) for a in fn.args.args]
+    return out
+
+
+# q1c grades mlp_backward: with the student's mlp_forward failing (q1b's to report), it is
+# checked on a cache of the suggested keys, in the public check as in the hidden tests.
+TOLERATED = {("mlp-backprop", "test_q1c_structure", "mlp_forward")}
+PUBLIC_CASES = [c for c in _public_cases() if (c[0], c[1], c[3]) not in TOLERATED]
+_SOLUTIONS = {}
+
+
+def _solution(name):
+    """The master notebook's namespace after its solution cells (outside the tests) run."""
+    if name not in _SOLUTIONS:
+        import matplotlib
+        import nbformat
+
+        from autograder.instructor.paths import ASSIGNMENTS
+        matplotlib.use("Agg")
+        path = ASSIGNMENTS / name / f"{name}.ipynb"
+        ns, inside = {}, False
+        for cell in nbformat.read(path, as_version=4).cells:
+            text = cell.source.strip()
+            if cell.cell_type == "raw" and text.startswith(("# BEGIN TESTS", "# END TESTS")):
+                inside = text.startswith("# BEGIN")
+            elif cell.cell_type == "code" and not inside and "otter" not in cell.source:
+                exec(compile(cell.source, str(path), "exec"), ns)
+        _SOLUTIONS[name] = ns
+    return _SOLUTIONS[name]
+
+
+def _public_failure(source, test, answers):
+    """Run the public test ``test`` (its cell's ``source``) on ``answers``: the AnswerError it
+    raised, or None. Any other exception fails the calling test (a check must explain)."""
+    ns = {}
+    exec(compile(source, test, "exec"), ns)
+    fn = ns[test]
+    names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    try:
+        fn(*(answers.get(n) for n in names))
+    except AnswerError as e:
+        return e
+    return None
+
+
+def _ids(cases):
+    return [f"{a}-{t}-{p}" for a, t, _, p in cases]
+
+
+@pytest.mark.parametrize("name, test, source, param", PUBLIC_CASES, ids=_ids(PUBLIC_CASES))
+def test_a_public_check_says_an_undefined_answer_is_undefined(name, test, source, param):
+    """With one name never defined (otter passes None), does the check say that name is not
+    defined, rather than that it has the wrong type?"""
+    answers = _solution(name)
+    assert _public_failure(source, test, answers) is None, "the solution should pass"
+    error = _public_failure(source, test, {**answers, param: None})
+    assert error is not None and f"{param} is not defined" in str(error), str(error)
+
+
+@pytest.mark.parametrize("name, test, source, param", PUBLIC_CASES, ids=_ids(PUBLIC_CASES))
+def test_a_public_check_names_an_unanswered_or_unreturned_answer(name, test, source, param):
+    """Left as the stub leaves it (a value still `...`, a function whose body is `...` and so
+    returns None), does the check say so, naming the answer?"""
+    answers = _solution(name)
+    if callable(answers[param]):
+        def stub(*args):
+            ...
+        stub.__name__ = param
+        error = _public_failure(source, test, {**answers, param: stub})
+        assert error is not None and f"{param} returns None" in str(error), str(error)
+    else:
+        error = _public_failure(source, test, {**answers, param: ...})
+        assert error is not None and "still `...`" in str(error), str(error)
+
+
+@pytest.mark.parametrize("name, test, source, param", PUBLIC_CASES, ids=_ids(PUBLIC_CASES))
+def test_a_public_check_explains_an_answer_of_no_known_kind(name, test, source, param):
+    """An answer of a kind no check expects (an arbitrary object, or a function returning
+    one): is it refused with an AnswerError naming the answer, never another exception?"""
+    answers = _solution(name)
+
+    class Thing:
+        pass
+
+    value = (lambda *args: Thing()) if callable(answers[param]) else Thing()
+    error = _public_failure(source, test, {**answers, param: value})
+    assert error is not None and ("Thing" in str(error) or param in str(error)), str(error)

@@ -168,14 +168,14 @@ def test_a_transposed_weight_gradient_is_named_by_public_and_hidden():
 
 
 def test_a_per_sample_bias_gradient_is_named_by_public_and_hidden():
-    """Is a bias gradient with one row per sample told to sum over the batch?"""
+    """Is a bias gradient with one row per sample told it is not summed over the batch?"""
     def backward(dJ, cache, params, f, g):
         grads = ref.mlp_backward(dJ, cache, params, f, g)
         return {**grads, "db2": np.asarray(dJ) * ref.activation_prime(cache["z3"], g)}
     fails(public.q1c_structure, ref.mse_loss, ref.mlp_forward, backward,
-          needle="sum it over the batch")
+          needle="not summed over the batch")
     fails(hidden.backward_values, ref.mlp_forward, backward, "q2a",
-          needle="sum it over the batch")
+          needle="not summed over the batch")
 
 
 def test_a_cache_that_is_not_plain_data_fails_public_and_hidden():

@@ -119,6 +119,89 @@ def test_running_the_init_cell_twice_keeps_one_hook(folder):
     assert [type(f).__name__ for f in sys.meta_path].count("EmbeddedChecks") == 1
 
 
+CHECK_FILE = """
+from otter.test_files import test_case
+name = "q9"
+points = 1
+
+@test_case(points=1)
+def test_q9(x):
+    from autograder.student.checks import call, check_finite
+    check_finite(call(x, name="x") if callable(x) else x, "x")
+"""
+
+
+@pytest.fixture
+def readable(monkeypatch):
+    """otter's test-file class after the init cell's readable_check_failures (restored after)."""
+    from otter.test_files.exception_test import ExceptionTestFile
+
+    from autograder.student.notebook_init import readable_check_failures
+    monkeypatch.setattr(ExceptionTestFile, "_generate_error_message",
+                        ExceptionTestFile._generate_error_message)
+    readable_check_failures()
+    readable_check_failures()  # the cell run twice
+    return ExceptionTestFile
+
+
+def _failure(test_file_class, value) -> str:
+    test_file = test_file_class.from_string(CHECK_FILE, "q9.py")
+    test_file.run({"x": value})
+    (result,) = test_file.test_case_results
+    assert not result.passed
+    return result.message
+
+
+def test_stock_otter_shows_our_source_and_class_in_a_failure():
+    """Without the init cell's change, does otter show a failed check as an error at a line
+    of our test code, with our exception's class? (What readable_check_failures removes.)"""
+    from otter.test_files.exception_test import ExceptionTestFile
+    message = _failure(ExceptionTestFile, float("nan"))
+    assert "Error at line" in message and "AnswerError" in message and "check_finite(" in message
+
+
+def raises_with_a_quote(*args):
+    return {}["it's 'quoted'"]
+
+
+@pytest.mark.parametrize("value, text", [
+    (float("nan"), "x contains NaN"),
+    (None, "x is not defined"),
+    (raises_with_a_quote, "x raised KeyError: \"it's 'quoted'\""),  # otter strips the quote
+])
+def test_a_failed_check_reads_as_the_answers_problem(readable, value, text):
+    """After the init cell, is a failed check shown as its message alone, whole: no line of a
+    test file, no source of ours, no exception class of ours?"""
+    message = _failure(readable, value)
+    assert message == "❌ Test case failed\n" + text + message.split(text, 1)[1]
+    assert "Error at line" not in message and "AnswerError" not in message
+    assert "check_finite" not in message and "autograder" not in message
+
+
+def test_a_check_that_cannot_read_the_answer_names_the_error_only(readable):
+    """An exception that is not a check's verdict: is it named, without our source?"""
+    test_file = readable.from_string(CHECK_FILE.replace("check_finite(call(", "len(call("),
+                                     "q9.py")
+    test_file.run({"x": 3.0})
+    message = test_file.test_case_results[0].message
+    assert message.startswith("❌ Test case failed\nYour answer could not be checked (TypeError")
+    assert "Error at line" not in message and "len(call(" not in message
+
+
+def test_the_grading_stand_in_for_otter_is_left_alone(monkeypatch):
+    """Run where ``otter`` is the grading's do-nothing stand-in (the in-process lane, the
+    sandbox), does the init cell leave the real otter of that process unchanged?"""
+    from otter.test_files.exception_test import ExceptionTestFile
+
+    from autograder.instructor.inprocess import _builtins_with, _otter_stub
+    original = ExceptionTestFile._generate_error_message
+    monkeypatch.setattr(ExceptionTestFile, "_generate_error_message", original)
+    ns = {"__builtins__": _builtins_with({"otter": _otter_stub()})}
+    exec(build.init_function_source(build.INIT_FUNCTIONS[-1]) + "\nreadable_check_failures()",
+         ns)
+    assert ExceptionTestFile._generate_error_message is original
+
+
 def test_install_line_pins_the_requirements_versions():
     """Does the students' pip line name each package at its requirements.txt version?"""
     pins = read_pins(REQUIREMENTS)
@@ -163,6 +246,20 @@ def test_student_notebook_reads_as_handed_out(built, name):
     assert sum(m.count("## Submission") for m in markdown) == 1
     init = next(c for c in nb.cells if c.cell_type == "code")
     assert "otter.Notebook(find_notebook_and_checks(" in init.source
+    assert "readable_check_failures()" in init.source
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_setup_cell_is_short_and_collapsed(built, name):
+    """Does the notebook open with its setup cell collapsed, and short when expanded (the
+    functions' code without their docstrings), rather than ~90 lines to scroll past?"""
+    nb = nbformat.read(built(name)["student"], as_version=4)
+    init = nb.cells[0]
+    assert init.cell_type == "code" and "otter.Notebook(" in init.source
+    assert init.metadata["jupyter"]["source_hidden"] is True
+    assert '"""' not in init.source
+    assert len(init.source.splitlines()) <= 80, len(init.source.splitlines())
+    assert init.source.startswith("# Initialize Otter\nimport otter\n" + build.INIT_COMMENT)
 
 
 def test_notebook_titles_differ():
@@ -275,3 +372,32 @@ def test_blank_notebook_alone_gets_public_feedback_not_import_errors(
     text = "\n".join(outputs(c) for c in nb.cells if c.cell_type == "code")
     assert "ModuleNotFoundError" not in text and "No module named" not in text, text[:2000]
     assert "results" in text
+    # each failure reads as the answer's problem, not as an error in our test code
+    assert "Test case failed" in text
+    assert "Error at line" not in text and "AnswerError" not in text, text[:2000]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_a_hat_symbol_is_defined_where_it_first_appears(name):
+    """Is the first Markdown cell that writes a prediction ŷ or Ŷ the one defining it
+    (``\\hat Y = ...``), so no prompt or hint uses it before the notebook says what it is?"""
+    import re
+    nb = nbformat.read(build.ASSIGNMENTS / name / f"{name}.ipynb", as_version=4)
+    for letter in "yY":
+        use = re.compile(r"\\hat\s*\{?" + letter + r"\b")
+        cells = [c.source for c in nb.cells if c.cell_type == "markdown" and use.search(c.source)]
+        if cells:
+            defined = re.compile(r"\\hat\s*\{?" + letter + r"\}?(_\w+)?\s*=")
+            assert defined.search(cells[0]), (letter, cells[0][:300])
+
+
+def test_matrix_backprop_q1_writes_the_prediction_as_y_hat():
+    """In matrix-backprop, Y is the targets: do q1a and q1c's hint write the prediction W X
+    as Ŷ, and the hint say what Ŷ is?"""
+    nb = nbformat.read(build.ASSIGNMENTS / "matrix-backprop" / "matrix-backprop.ipynb",
+                       as_version=4)
+    q1a = next(c.source for c in nb.cells if c.source.startswith("**q1a.**"))
+    q1c = next(c.source for c in nb.cells if c.source.startswith("**q1c.**"))
+    assert r"\partial Y}" not in q1a and r"\partial \hat Y}" in q1a
+    hint = q1c.split("Hint:", 1)[1]
+    assert r"\hat Y = W X" in hint

@@ -25,6 +25,7 @@ Any failure prints why and exits non-zero.
 """
 
 import argparse
+import ast
 import inspect
 import json
 import os
@@ -32,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import zipfile
 from pathlib import Path
 
@@ -169,13 +171,42 @@ def public_check_modules(student_dir: Path) -> dict[str, dict]:
 _OTTER_INIT = re.compile(r'^grader = otter\.Notebook\("([^"]+)"\)$', re.MULTILINE)
 
 
+#: What the student notebook's init cell defines and runs (see :mod:`notebook_init`).
+INIT_FUNCTIONS = (notebook_init.find_notebook_and_checks,
+                  notebook_init.hide_kernel_transport_notice,
+                  notebook_init.readable_check_failures)
+
+
+INIT_COMMENT = ("# Setup: nothing to change here. It finds this notebook under any name, loads\n"
+                "# the public checks stored in its metadata (\"backprop\"), and shows a failed\n"
+                "# check as what is wrong with your answer.\n")
+
+
+def init_function_source(function) -> str:
+    """The source of ``function`` for the init cell: its code without docstrings or comments.
+
+    The explanations live in :mod:`notebook_init`; the cell a student opens the notebook
+    with stays short (and collapsed).
+    """
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.FunctionDef, ast.ClassDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
 def make_self_sufficient(notebook: Path, name: str, modules: dict[str, dict]) -> None:
     """Let the notebook work alone, as students often receive it (an LMS, a download).
 
     - Its metadata carries the public-check modules (``backprop.modules``), and its init
       cell, before ``otter.Notebook``, runs :func:`notebook_init.find_notebook_and_checks`:
       the notebook's own path, whatever the file is called, and an import hook serving those
-      modules when no ``autograder/`` folder is importable. The cell's input is collapsed.
+      modules when no ``autograder/`` folder is importable; before that,
+      :func:`notebook_init.readable_check_failures` makes a failed public check read as
+      its message. The cell carries these functions without docstrings, input collapsed.
     - The install line placeholder of its Markdown gets the pinned ``pip install``.
 
     The same change goes into the solution notebook, so that the submissions built from it
@@ -188,14 +219,13 @@ def make_self_sufficient(notebook: Path, name: str, modules: dict[str, dict]) ->
     cell = init[0]
     match = _OTTER_INIT.search(cell.source)
     expected = match[1]
-    functions = (notebook_init.find_notebook_and_checks, notebook_init.hide_kernel_transport_notice)
-    finder = "\n\n".join(inspect.getsource(f) for f in functions)
+    finder = "\n\n".join(init_function_source(f) for f in INIT_FUNCTIONS)
+    names = ", ".join(f.__name__ for f in INIT_FUNCTIONS)
     call = ("hide_kernel_transport_notice()\n"
+            "readable_check_failures()\n"
             f"grader = otter.Notebook(find_notebook_and_checks({expected!r}, {name!r}))\n"
-            "del find_notebook_and_checks, hide_kernel_transport_notice")
-    cell.source = (cell.source[:match.start()]
-                   + "# a notebook handed out alone finds itself and its public checks: see the\n"
-                   + "# notebook metadata's \"backprop\" entry\n" + finder + "\n\n" + call
+            f"del {names}")
+    cell.source = (cell.source[:match.start()] + INIT_COMMENT + finder + "\n\n" + call
                    + cell.source[match.end():])
     cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     nb.metadata[METADATA_KEY] = {"modules": modules}

@@ -19,6 +19,7 @@ from autograder.student.checks import (
     as_bool,
     as_float_array,
     call,
+    check_answered,
     check_finite,
     check_keys,
     check_scalar,
@@ -168,8 +169,7 @@ def graph_answer(graph, name: str = "computation_graph") -> dict:
     Node names are compared without case or surrounding spaces; a node's inputs may be a
     list, tuple or set of names, or one name as a string; x, y, z may be left out.
     """
-    if graph is Ellipsis:
-        raise AnswerError(f"{name} is still `...`: replace it with your answer.")
+    check_answered(graph, name)
     if not isinstance(graph, dict):
         raise AnswerError(f"{name} should be a dict from each node's name to the list of "
                           "its inputs.")

@@ -21,6 +21,7 @@ from autograder.student.checks import (
     _describe,
     as_float_array,
     call,
+    check_answered,
     check_finite,
     check_keys,
     check_shape,
@@ -52,8 +53,7 @@ GRADIENT_KEYS = ("dW2", "db2", "dW1", "db1")  # checked in backward order, layer
 def read_step_order(value, name="training_step_order"):
     """q1a: a list of the five labels, each exactly once; returned normalised ("Zero grad"
     -> "zero_grad")."""
-    if value is Ellipsis:
-        raise AnswerError(f"{name} is still `...`: replace it with your answer.")
+    check_answered(value, name)
     if type(value) not in (list, tuple):
         raise AnswerError(f"{name} should be a list of labels, not {_describe(value)}.")
     order = []
@@ -131,8 +131,8 @@ def gradients_format(grads, param_shapes, n, where=""):
                               "handout writes dl/dW in; here a gradient has its parameter's "
                               "(out, in) shape.")
         if len(want) == 1 and n > 1 and arr.shape == (n,) + want:
-            raise AnswerError(f"{key}{where} has one row per sample: sum it over the "
-                              "batch (the rows).")
+            raise AnswerError(f"{key}{where} has shape {arr.shape}, one row per sample: "
+                              "the per-sample gradients are not summed over the batch.")
         out[key] = check_finite(check_shape(arr, want, key + where), key + where)
     return out
 
@@ -208,8 +208,7 @@ def read_jacobian_shapes(value, name="jacobian_shapes"):
 
 def read_term_names(value, name):
     """q2a, q2b: a set of names from CHANGEABLE_TERMS (a set, list or tuple), stripped."""
-    if value is Ellipsis:
-        raise AnswerError(f"{name} is still `...`: replace it with your answer.")
+    check_answered(value, name)
     if type(value) not in (set, frozenset, list, tuple):
         raise AnswerError(f'{name} should be a set of names, such as {{"z3", "loss"}}, not '
                           f"{_describe(value)}.")

@@ -1,10 +1,11 @@
 """What the student notebook's first cell runs, before ``otter.Notebook(...)``.
 
-The build copies the source of :func:`find_notebook_and_checks` into the init cell of the
-student notebook (:func:`autograder.instructor.build.make_self_sufficient`); it is never
+The build copies the code of these functions, without their docstrings, into the init cell
+of the student notebook (:data:`autograder.instructor.build.INIT_FUNCTIONS`,
+:func:`~autograder.instructor.build.make_self_sufficient`), collapsed; it is never
 imported from here by a student. It runs in the student's kernel, so it uses the standard
-library only, defines nothing but its own name, and never raises: a notebook it cannot
-find leaves otter to report that, as it always did.
+library and otter only, defines nothing but the functions' own names (deleted after use),
+and never raises: a notebook it cannot find leaves otter to report that, as it always did.
 
 It solves two problems of a notebook handed out alone (an LMS or a shared drive, without
 the ``autograder/`` folder beside it):
@@ -18,6 +19,9 @@ the ``autograder/`` folder beside it):
   ``autograder.student.<module>``; the build stores those modules' source in the notebook's
   metadata (``backprop.modules``). When the ``autograder/`` folder is not importable, an
   import hook serves them from there. The folder, when present, always wins.
+
+And one of every notebook: a failed public check is shown as what is wrong with the
+answer, not as an error in our test code (:func:`readable_check_failures`).
 """
 
 
@@ -102,3 +106,37 @@ def hide_kernel_transport_notice() -> None:
         "ignore", category=RuntimeWarning, module=r"otter\.check\.utils",
         message=r"\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption\."
                 r"[^\n]*\s*\Z")
+
+
+def readable_check_failures() -> None:
+    """Show a failed public check as what is wrong with the answer, not as otter's error.
+
+    otter 7 reports an exception from a test case as ``Error at line N in test q…:``, the
+    line of the test's source it came from (``q1b_shapes(linear_backward)``), then the
+    exception's class and its message with quotes stripped from both ends
+    (``ExceptionTestFile._generate_error_message``): a line number of a file the student
+    never sees, our code, and ``AnswerError``. A failed check's message is written for the
+    student and names the answer and the mistake, and otter's heading above it names the
+    question, so it is shown alone, whole, as the grading shows hidden results
+    (``autograder.runtime.trusted``). Any other exception (the check could not read the
+    answer) is named with its class, without our source. Rerunning this is harmless; if
+    otter has no such method, or ``otter`` is the grading's do-nothing stand-in
+    (:data:`autograder.runtime.sandbox.OTTER_STUB`, not a package), nothing changes.
+    """
+    import otter
+    if not hasattr(otter, "__path__"):
+        return
+    try:
+        from otter.test_files.exception_test import ExceptionTestFile
+    except ImportError:
+        return
+    if not hasattr(ExceptionTestFile, "_generate_error_message"):
+        return
+
+    def failure_message(self, excp, context=0):
+        if type(excp).__name__ == "AnswerError":
+            return str(excp)
+        return (f"Your answer could not be checked ({type(excp).__name__}: {excp}): look at "
+                "its type and shape against what the question asks for.")
+
+    ExceptionTestFile._generate_error_message = failure_message

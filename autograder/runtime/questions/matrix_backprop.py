@@ -53,7 +53,8 @@ def gd_step_mistakes(W, X, Y, lr) -> dict:
            f"the loss looks averaged over all m N = {m * N} entries":
                W - lr * dW / (m * N),
            "the step size lr is not applied": W - dW,
-           "dL/dY_hat looks like a norm (one number), but it is a matrix":
+           "dL/dY_hat (for the prediction Y_hat = W X) looks like a norm (one number), but it "
+           "is a matrix":
                W - lr * norm * np.ones_like(Y) @ X.T}
     if dW.shape[0] == dW.shape[1]:
         out["the gradient dL/dW looks transposed"] = W - lr * dW.T

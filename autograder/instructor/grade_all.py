@@ -38,6 +38,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, TextIO
 
+from autograder.instructor import preload
 from autograder.instructor.paths import DIST, built_paths
 
 SUFFIXES = (".ipynb", ".zip")
@@ -45,13 +46,15 @@ GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own lim
 
 
 def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Path,
-                   timeout: float = GRADER_TIMEOUT, env: dict[str, str] | None = None
-                   ) -> tuple[dict[str, Any], str]:
+                   timeout: float = GRADER_TIMEOUT, env: dict[str, str] | None = None,
+                   worker: Any = None) -> tuple[dict[str, Any], str]:
     """Grade as Gradescope does: the zip's run_otter.py in a copy of /autograder's layout.
 
     Returns (results.json as a dict, output). The submission is unpacked into submission/
     if it is a zip, as Gradescope does with an uploaded zip. ``env`` adds variables to the
-    grader's environment (limits, or the tests' attack marker).
+    grader's environment (limits, or the tests' attack marker). With a ``worker``
+    (:class:`autograder.instructor.preload.Worker`) run_otter.py runs in a fork of it, its
+    imports already done, instead of a new Python.
     """
     ag = Path(work) / "autograder"
     for sub in ("source", "submission", "results"):
@@ -65,14 +68,20 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
     else:
         shutil.copy(submission, ag / "submission", follow_symlinks=False)
     env = {**os.environ, **(env or {}), "BACKPROP_AUTOGRADER_DIR": str(ag)}
-    proc = subprocess.run([sys.executable, str(ag / "source" / "run_otter.py")], env=env,
-                          capture_output=True, text=True, timeout=timeout, cwd=work)
+    script = ag / "source" / "run_otter.py"
+    try:
+        if worker is None:
+            raise preload.WorkerGone("no worker")
+        _, output = worker.run(script, env, work, timeout)
+    except preload.WorkerGone:  # a new Python, as Gradescope runs it
+        proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                              text=True, timeout=timeout, cwd=work)
+        output = proc.stdout + proc.stderr
     results = ag / "results" / "results.json"
     if not results.exists():
-        raise RuntimeError(f"run_otter.py wrote no results.json:\n{proc.stdout[-3000:]}\n"
-                           f"{proc.stderr[-3000:]}")
+        raise RuntimeError(f"run_otter.py wrote no results.json:\n{output[-6000:]}")
     with open(results) as f:
-        return json.load(f), proc.stdout + proc.stderr
+        return json.load(f), output
 
 
 def question_scores(results: dict[str, Any]) -> dict[str, float]:
@@ -84,8 +93,10 @@ def digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def grade_one(zip_path: Path, submission: Path, out_dir: Path) -> dict[str, Any]:
-    """Grade one submission; write results/<name>.json atomically; return its record."""
+def grade_one(zip_path: Path, submission: Path, out_dir: Path, worker: Any = None
+              ) -> dict[str, Any]:
+    """Grade one submission (in a fork of ``worker`` if given); write
+    results/<name>.json atomically; return its record."""
     record_path = out_dir / "results" / f"{submission.name}.json"
     start = time.monotonic()
     # inside the output folder: a run killed midway leaves nothing in the shared /tmp
@@ -96,7 +107,7 @@ def grade_one(zip_path: Path, submission: Path, out_dir: Path) -> dict[str, Any]
     try:
         if submission.suffix not in SUFFIXES:
             raise ValueError(f"not a notebook or a zip ({submission.suffix or 'no suffix'})")
-        results, _ = gradescope_run(zip_path, submission, work)
+        results, _ = gradescope_run(zip_path, submission, work, worker=worker)
         record.update(status="graded", results=results,
                       reason=(results.get("output") or "").strip().split("\n")[0][:300])
     except subprocess.TimeoutExpired:
@@ -153,6 +164,41 @@ def progress(done: int, total: int, failed: int, stream: TextIO = sys.stderr) ->
     stream.flush()
 
 
+class Workers:
+    """One preloaded grading worker per job (:mod:`autograder.instructor.preload`), lent to
+    one submission at a time. A worker that cannot start, or dies, is replaced by a plain
+    new Python for the submissions it would have graded."""
+
+    def __init__(self, count: int):
+        import queue
+        self.idle: Any = queue.Queue()
+        self.all = []
+        for _ in range(count):
+            try:
+                worker = preload.Worker()
+            except (OSError, RuntimeError):
+                worker = None
+            self.all.append(worker)
+            self.idle.put(worker)
+
+    def grade(self, zip_path: Path, submission: Path, out_dir: Path) -> dict[str, Any]:
+        worker = self.idle.get()
+        try:
+            if worker is not None and worker.proc.poll() is not None:
+                worker = None  # gone: this job's later submissions start a new Python
+            return grade_one(zip_path, submission, out_dir, worker=worker)
+        finally:
+            self.idle.put(worker)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for worker in self.all:
+            if worker is not None:
+                worker.close()
+
+
 def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path | None = None,
                  jobs: int | None = None, regrade: bool = False, zip_path: Path | None = None,
                  quiet: bool = False) -> list[dict[str, Any]]:
@@ -175,8 +221,10 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
     count = len(files) - len(todo)
     if not quiet:
         progress(count, len(files), failed)
-    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
-        for record in pool.map(lambda p: grade_one(zip_path, p, out_dir), todo):
+    jobs = min(jobs or os.cpu_count() or 1, max(len(todo), 1))
+    with Workers(jobs if todo else 0) as workers, \
+            concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        for record in pool.map(lambda p: workers.grade(zip_path, p, out_dir), todo):
             count += 1
             failed += record["status"] != "graded"
             if not quiet:

@@ -43,6 +43,10 @@ def preload() -> None:
     import_otter_lightly()
     for name in PRELOAD:
         importlib.import_module(name)
+    # nbformat builds its schema validator at the first read (~0.5 s): build it here, from
+    # nbformat's own schema, so that each submission's read finds it ready
+    import nbformat
+    nbformat.reads(nbformat.writes(nbformat.v4.new_notebook()), as_version=4)
 
 
 def _child(request: dict[str, Any]) -> None:

@@ -200,7 +200,7 @@ def test_a_rebuilt_autograder_regrades_what_the_old_one_graded(tmp_path, monkeyp
     new.write_bytes(b"zip two")
     graded_by = []
 
-    def fake_grade(zip_path, submission, out_dir, info=None):
+    def fake_grade(zip_path, submission, out_dir, info=None, worker=None):
         graded_by.append(zip_path.name)
         record = {"file": submission.name, "sha256": grade_all.digest(submission),
                   "autograder_sha256": grade_all.digest(zip_path), "status": "error",

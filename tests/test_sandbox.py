@@ -94,6 +94,29 @@ def test_values_and_calls_cross_as_plain_data(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_batch_of_reads_in_a_real_kernel_gives_what_reads_one_by_one_give(tmp_path):
+    """In a real kernel, does one get_many prefetch answer each name as its own get does
+    (arrays, opaque objects, functions, missing names), with one request for all?"""
+    path = notebook(tmp_path, "import numpy as np\nA = np.eye(2)\nclass C: pass\nobj = C()\n"
+                    "def f(x):\n    return x * 2")
+    with Sandbox(path) as sandbox:
+        sandbox.run_notebook()
+        names = ["A", "obj", "f", "missing"]
+        alone = [RemoteEnvironment(sandbox).get(n) for n in names]
+        env = RemoteEnvironment(sandbox)
+        sent = []
+        request = sandbox.request
+        sandbox.request = lambda r: sent.append(r["op"]) or request(r)
+        env.prefetch(names)
+        batched = [env.get(n) for n in names]
+        assert sent == ["get_many"]
+        assert np.array_equal(batched[0], alone[0]) and batched[0].dtype == alone[0].dtype
+        assert isinstance(batched[1], wire.Opaque) and batched[1]._student_type == "C"
+        assert np.array_equal(batched[2](np.arange(3)), alone[2](np.arange(3)))
+        assert batched[3] is alone[3] is None
+
+
+@pytest.mark.slow
 def test_kernel_cannot_read_the_graders_files(tmp_path):
     """As root, does the kernel run as another uid that can read a world-readable file but
     not a root-only one beside it (so the refusal is the uid's, not a missing path)?"""

@@ -195,3 +195,29 @@ def test_the_source_runs_where_the_autograder_package_is_not_importable(tmp_path
     out = subprocess.run([sys.executable, "-I", "-c", code], input=wire.kernel_source(),
                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert out.stdout.strip() == str(wire_kernel.encode([1, "a"])), out.stderr
+
+
+def test_get_many_returns_each_global_in_order_or_missing():
+    """Does one get_many request answer every name, in the order asked, as get would?"""
+    reply = ask({"op": "get_many", "names": ["double", "nothing", "A"]})
+    assert reply["ok"] is True
+    assert reply["values"] == [ask({"op": "get", "name": n})["value"]
+                               for n in ("double", "nothing", "A")]
+
+
+@pytest.mark.parametrize("names", [
+    "A", None, {"A": 1}, ["A"] * (wire_kernel.MAX_NAMES + 1), [["A"]],
+])
+def test_a_malformed_get_many_gets_an_error_reply(names):
+    """Is a get_many whose names are not a short list of names an error reply, not a crash?"""
+    reply = ask({"op": "get_many", "names": names})
+    assert reply["ok"] is False and reply["error"] in ("ValueError", "TypeError")
+
+
+def test_a_get_many_reply_too_large_to_send_says_so():
+    """Is a batch whose JSON together is over MAX_TEXT refused whole (the grader then asks
+    name by name)?"""
+    big = "x" * (wire_kernel.MAX_TEXT // 2)
+    text = wire_kernel.reply_text(json.dumps({"op": "get_many", "names": ["a", "b"]}),
+                                  {"a": big, "b": big})
+    assert len(text) < 200 and "too large" in json.loads(text)["message"]

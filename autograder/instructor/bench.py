@@ -9,8 +9,11 @@ For each assignment's solution notebook it times, in one run and on the same mac
 - stock ``otter run`` with the same zip but without this project's plugin (tests run in
   the student's kernel, as otter does by default).
 
-It prints the median of ``--repeat`` runs of each and the ratios to the floor, then the
-throughput of :mod:`autograder.instructor.grade_all` on ``--batch`` submissions (copies of
+It prints the median of ``--repeat`` runs of each and the ratios to the floor, how long
+``grader.check`` takes in the student's notebook once its first call has loaded the checks
+(the student notebook with the solution typed in, each check cell run a second time), the
+machine's load average before and after (other work on the machine skews every number), then
+the throughput of :mod:`autograder.instructor.grade_all` on ``--batch`` submissions (copies of
 the sample submissions) with one job and with one job per core. Builds what dist/ lacks first.
 """
 
@@ -107,6 +110,61 @@ def bench_assignment(name: str, repeat: int, work: Path
     return {label: statistics.median(ts) for label, ts in times.items()}, totals, paths
 
 
+# In a kernel started in a folder holding the student notebook with the solution typed in:
+# run every code cell but the export once, then each grader.check cell again, timed.
+CHECKS = r'''
+import json, sys, time, nbformat
+from jupyter_client import KernelManager
+nb = nbformat.read(sys.argv[1], as_version=4)
+km = KernelManager(kernel_name="python3")
+km.start_kernel(cwd=sys.argv[2])
+kc = km.client()
+kc.start_channels()
+kc.wait_for_ready(timeout=60)
+code = [c.source for c in nb.cells if c.cell_type == "code" and "grader.export(" not in c.source]
+for source in code:
+    kc.execute_interactive(source, timeout=600, output_hook=lambda msg: None)
+times = []
+for source in (s for s in code if "grader.check(" in s):
+    start = time.perf_counter()
+    kc.execute_interactive(source, timeout=600, output_hook=lambda msg: None)
+    times.append(time.perf_counter() - start)
+kc.stop_channels()
+km.shutdown_kernel(now=True)
+print(json.dumps(times))
+'''
+
+
+def solution_typed_in(paths: dict[str, Any]) -> Any:
+    """The student notebook with every code cell of the solution typed in (its own init
+    and check cells kept)."""
+    import nbformat
+    student = nbformat.read(paths["student"], as_version=4)
+    solution = nbformat.read(paths["solution"], as_version=4)
+    sol_code = [c for c in solution.cells if c.cell_type == "code"]
+    stu_code = [c for c in student.cells if c.cell_type == "code"]
+    for s, t in zip(stu_code, sol_code, strict=True):
+        if "grader." not in s.source and "otter.Notebook" not in s.source:
+            s.source = t.source
+    return student
+
+
+def check_timings(paths: dict[str, Any], work: Path) -> list[float]:
+    """Seconds of each ``grader.check`` cell of the student notebook after the first call."""
+    import nbformat
+    folder = Path(tempfile.mkdtemp(dir=work))
+    notebook = folder / Path(paths["student"]).name
+    nbformat.write(solution_typed_in(paths), notebook)
+    out = subprocess.run([sys.executable, "-c", CHECKS, str(notebook), str(folder)],
+                         check=True, capture_output=True, text=True, cwd=folder)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def load() -> str:
+    """The load average over 1, 5 and 15 minutes, as text."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 FLOOR_LABEL = "floor: run once (fresh process and kernel)"
 OURS_LABEL = "this project's grading (Gradescope path)"
 STOCK_LABEL = "stock otter run (tests in the kernel)"
@@ -127,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
     names = args.assignments or build.assignment_names()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        print(f"solution notebooks, median of {args.repeat} runs, {os.cpu_count()} cores")
+        print(f"solution notebooks, median of {args.repeat} runs, {os.cpu_count()} cores, "
+              f"load average {load()}")
         for name in names:
             medians, totals, paths = bench_assignment(name, args.repeat, work)
             floor = medians[FLOOR_LABEL]
@@ -135,6 +194,10 @@ def run(args: argparse.Namespace) -> int:
             for label, seconds in medians.items():
                 score = f"   score {totals[label]:g}" if label in totals else ""
                 print(f"  {label:<44} {seconds:6.2f} s   {seconds / floor:4.2f}x floor{score}")
+            checks = check_timings(paths, work)
+            print(f"  {'grader.check after the first call':<44} median "
+                  f"{statistics.median(checks) * 1000:4.0f} ms, slowest "
+                  f"{max(checks) * 1000:4.0f} ms ({len(checks)} checks)")
         if args.batch:
             batch = batch_throughput(names[0], paths if len(names) == 1 else
                                      built_paths(names[0]), work, args.batch)
@@ -142,10 +205,10 @@ def run(args: argparse.Namespace) -> int:
             for jobs, seconds in batch:
                 print(f"  --jobs {jobs}: {seconds:6.1f} s, {args.batch / seconds * 60:5.1f} "
                       f"submissions/min, speed-up {batch[0][1] / seconds:4.2f}x")
+        print(f"load average {load()}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
-
 
 
 def batch_throughput(name: str, paths: dict[str, Any], work: Path, count: int

@@ -45,6 +45,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, TextIO
 
+from autograder.instructor import preload
 from autograder.instructor.paths import DIST, built_paths
 from autograder.instructor.scores import points, question_scores
 
@@ -53,13 +54,15 @@ GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own lim
 
 
 def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Path,
-                   timeout: float = GRADER_TIMEOUT, env: dict[str, str] | None = None
-                   ) -> tuple[dict[str, Any], str]:
+                   timeout: float = GRADER_TIMEOUT, env: dict[str, str] | None = None,
+                   worker: Any = None) -> tuple[dict[str, Any], str]:
     """Grade as Gradescope does: the zip's run_otter.py in a copy of /autograder's layout.
 
     Returns (results.json as a dict, output). The submission is unpacked into submission/
     if it is a zip, as Gradescope does with an uploaded zip. ``env`` adds variables to the
-    grader's environment (limits, or the tests' attack marker).
+    grader's environment (limits, or the tests' attack marker). With a ``worker``
+    (:class:`autograder.instructor.preload.Worker`) run_otter.py runs in a fork of it, its
+    imports already done, instead of a new Python.
     """
     ag = Path(work) / "autograder"
     for sub in ("source", "submission", "results"):
@@ -76,14 +79,20 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
     else:
         shutil.copy(submission, ag / "submission", follow_symlinks=False)
     env = {**os.environ, **(env or {}), "BACKPROP_AUTOGRADER_DIR": str(ag)}
-    proc = subprocess.run([sys.executable, str(ag / "source" / "run_otter.py")], env=env,
-                          capture_output=True, text=True, timeout=timeout, cwd=work)
+    script = ag / "source" / "run_otter.py"
+    try:
+        if worker is None:
+            raise preload.WorkerGone("no worker")
+        _, output = worker.run(script, env, work, timeout)
+    except preload.WorkerGone:  # a new Python, as Gradescope runs it
+        proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                              text=True, timeout=timeout, cwd=work)
+        output = proc.stdout + proc.stderr
     results = ag / "results" / "results.json"
     if not results.exists():
-        raise RuntimeError(f"run_otter.py wrote no results.json:\n{proc.stdout[-3000:]}\n"
-                           f"{proc.stderr[-3000:]}")
+        raise RuntimeError(f"run_otter.py wrote no results.json:\n{output[-6000:]}")
     with open(results) as f:
-        return json.load(f), proc.stdout + proc.stderr
+        return json.load(f), output
 
 
 def digest(path: str | Path) -> str:
@@ -129,8 +138,9 @@ def not_gradable(submission: Path) -> str | None:
 
 
 def grade_one(zip_path: Path, submission: Path, out_dir: Path,
-              info: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Grade one submission (a file, or an export's submission folder); write
+              info: dict[str, Any] | None = None, worker: Any = None) -> dict[str, Any]:
+    """Grade one submission (a file, or an export's submission folder; in a fork of
+    ``worker`` if given); write
     results/<name>.json atomically; return its record. ``info`` (submitters, submission
     id) is stored in the record."""
     record_path = out_dir / "results" / f"{submission.name}.json"
@@ -145,7 +155,7 @@ def grade_one(zip_path: Path, submission: Path, out_dir: Path,
             problem = not_gradable(submission)
             if problem:
                 raise ValueError(problem)
-        results, _ = gradescope_run(zip_path, submission, work)
+        results, _ = gradescope_run(zip_path, submission, work, worker=worker)
         # an upload the grader could not read (a corrupt notebook) has results, all at 0,
         # and says so as data: its row is an error, with the grader's reason
         not_graded = (results.get("extra_data") or {}).get("not_graded")
@@ -233,6 +243,42 @@ def submission_entries(folder: Path) -> dict[Path, dict[str, Any]]:
     return {p: {} for p in sorted(folder.iterdir()) if not p.name.startswith(".")}
 
 
+class Workers:
+    """One preloaded grading worker per job (:mod:`autograder.instructor.preload`), lent to
+    one submission at a time. A worker that cannot start, or dies, is replaced by a plain
+    new Python for the submissions it would have graded."""
+
+    def __init__(self, count: int):
+        import queue
+        self.idle: Any = queue.Queue()
+        self.all = []
+        for _ in range(count):
+            try:
+                worker = preload.Worker()
+            except (OSError, RuntimeError):
+                worker = None
+            self.all.append(worker)
+            self.idle.put(worker)
+
+    def grade(self, zip_path: Path, submission: Path, out_dir: Path,
+              info: dict[str, Any] | None = None) -> dict[str, Any]:
+        worker = self.idle.get()
+        try:
+            if worker is not None and worker.proc.poll() is not None:
+                worker = None  # gone: this job's later submissions start a new Python
+            return grade_one(zip_path, submission, out_dir, info, worker=worker)
+        finally:
+            self.idle.put(worker)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for worker in self.all:
+            if worker is not None:
+                worker.close()
+
+
 def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path | None = None,
                  jobs: int | None = None, regrade: bool = False, zip_path: Path | None = None,
                  quiet: bool = False) -> list[dict[str, Any]]:
@@ -257,8 +303,10 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
     count = len(files) - len(todo)
     if not quiet:
         progress(count, len(files), failed)
-    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
-        for record in pool.map(lambda p: grade_one(zip_path, p, out_dir, entries[p]), todo):
+    jobs = min(jobs or os.cpu_count() or 1, max(len(todo), 1))
+    with Workers(jobs if todo else 0) as workers, \
+            concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        for record in pool.map(lambda p: workers.grade(zip_path, p, out_dir, entries[p]), todo):
             count += 1
             failed += record["status"] != "graded"
             if not quiet:

@@ -286,17 +286,43 @@ class RemoteEnvironment:
     """The student's global namespace, read through the kernel as plain data.
 
     Only ``get`` exists (it is all otter's test runner uses); a function comes back as a
-    :class:`RemoteFunction`, a missing name as the default.
+    :class:`RemoteFunction`, a missing name as the default. :meth:`prefetch` reads several
+    names in one request (``get_many``); each prefetched value answers one ``get``, then
+    the kernel is asked again, so a later read sees what the student's code changed since.
     """
 
     def __init__(self, sandbox: Sandbox):
         self.sandbox = sandbox
+        self._prefetched: dict[str, Any] = {}  # name -> the kernel's node, read once
+
+    def prefetch(self, names: list[str]) -> None:
+        """Read ``names`` in one request, for the next ``get`` of each. A reply that cannot
+        be used (an error, a timeout, a malformed or too large reply) prefetches nothing:
+        each ``get`` then asks on its own, as without prefetching."""
+        names = list(dict.fromkeys(names))[:wire.MAX_NAMES]
+        self._prefetched = {}
+        if len(names) < 2:  # one name is one request either way
+            return
+        try:
+            reply = self.sandbox.request({"op": "get_many", "names": names})
+        except (SandboxTimeout, KernelGone, wire.WireError):
+            return
+        values = reply.get("values") if reply.get("ok") is True else None
+        if isinstance(values, list) and len(values) == len(names):
+            self._prefetched = dict(zip(names, values, strict=True))
+
+    def forget(self) -> None:
+        """Drop what was prefetched and not read."""
+        self._prefetched = {}
 
     def get(self, name: str, default: Any = None) -> Any:
-        try:
-            reply = self.sandbox.request({"op": "get", "name": name})
-        except (SandboxTimeout, KernelGone):
-            return default
+        if name in self._prefetched:
+            reply = {"ok": True, "value": self._prefetched.pop(name)}
+        else:
+            try:
+                reply = self.sandbox.request({"op": "get", "name": name})
+            except (SandboxTimeout, KernelGone):
+                return default
         if not reply.get("ok"):
             return default
         node = reply.get("value")

@@ -12,6 +12,7 @@ from it, or a reference value.
 """
 
 import glob
+import inspect
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,16 +50,30 @@ def _failure_message(exc, hidden):
     return f"{FAILED}\n{type(exc).__name__}: {exc}"
 
 
+def reads(test_case: Any) -> list[str]:
+    """The names a test case reads from the environment: its parameters but ``env`` (as
+    otter's ``call_func`` passes them)."""
+    return [p for p in inspect.signature(test_case.test_func).parameters if p != "env"]
+
+
 def run_test_file(test_file: ExceptionTestFile, env: Mapping[str, Any]) -> ExceptionTestFile:
-    """Run one otter exception-format test file (loaded) against ``env``; return it."""
+    """Run one otter exception-format test file (loaded) against ``env``; return it.
+
+    An environment that can ``prefetch`` (the kernel's) is asked for all the names a test
+    case reads in one request, just before that test case reads them."""
     results = []
     for tc in test_file.test_cases:
         try:
+            if hasattr(env, "prefetch"):
+                env.prefetch(reads(tc.body))
             tc.body.call_func(env)
             results.append(Verdict(test_case=tc, message=PASSED, passed=True))
         except Exception as e:  # a verdict; the message says why
             results.append(Verdict(test_case=tc, message=_failure_message(e, tc.hidden),
                                    passed=False, mistake=getattr(e, "mistake", None)))
+        finally:
+            if hasattr(env, "forget"):
+                env.forget()
     test_file.test_case_results = results
     return test_file
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from autograder.runtime.wire_kernel import MAX_DEPTH, MAX_TEXT, MIME
+from autograder.runtime.wire_kernel import MAX_DEPTH, MAX_NAMES, MAX_TEXT, MIME
 
-__all__ = ["MAX_DEPTH", "MAX_TEXT", "MIME", "MAX_ELEMENTS", "MAX_HASHED", "Opaque",
+__all__ = ["MAX_DEPTH", "MAX_NAMES", "MAX_TEXT", "MIME", "MAX_ELEMENTS", "MAX_HASHED", "Opaque",
            "FunctionName", "WireError", "decode", "encode", "loads_reply", "kernel_source"]
 
 MAX_ELEMENTS = 2_000_000   # numbers in one value

@@ -6,8 +6,9 @@ The grading process sends this file to the kernel as source text
 autograder package, so this file needs only the standard library, and numpy if the student
 imported it. The grader imports it too, for its constants and its unit tests.
 
-Each request names a global of the student's (``get``) or a function to call with the
-test's arguments (``call``); :func:`serve` answers with tagged JSON (the format
+Each request names a global of the student's (``get``), several of them at once
+(``get_many``: a test case that reads several values costs one round trip), or a function
+to call with the test's arguments (``call``); :func:`serve` answers with tagged JSON (the format
 :func:`autograder.runtime.wire.decode` reads), published as display data carrying the
 request's nonce. The kernel is the student's: it may lie about the student's own values,
 which gains nothing, since every verdict is computed in the grader from what it reports.
@@ -22,6 +23,7 @@ MAX_TEXT = 3_000_000  # characters of JSON in one reply (fits one zmq message)
 MAX_DEPTH = 12        # nesting of containers, both ways
 MAX_WARNINGS = 20     # warnings reported per call
 MAX_MESSAGE = 500     # characters of an exception's message
+MAX_NAMES = 64        # globals read by one ``get_many`` request
 
 
 def _plain(tag):
@@ -142,12 +144,20 @@ def _call(function: object, args: list) -> dict:
     return reply
 
 
+def _global(namespace: dict, name: str) -> dict:
+    return encode(namespace[name]) if name in namespace else {"t": "missing"}
+
+
 def answer(request: dict, namespace: dict) -> dict:
     """The reply to one request about the student's ``namespace`` (their globals)."""
+    if request["op"] == "get_many":  # {"values": [node, ...]}, in the order of "names"
+        names = request["names"]
+        if not isinstance(names, list) or len(names) > MAX_NAMES:
+            raise ValueError("malformed get_many")
+        return {"ok": True, "values": [_global(namespace, n) for n in names]}
     name = request["name"]
     if request["op"] == "get":
-        return {"ok": True, "value": encode(namespace[name]) if name in namespace
-                else {"t": "missing"}}
+        return {"ok": True, "value": _global(namespace, name)}
     if request["op"] == "call":
         function = namespace.get(name)
         if function is None or not callable(function):

@@ -1,0 +1,33 @@
+"""Does ``backprop bench`` print every measurement the speed issue asks for (the floor, this
+project's grading, stock otter run, grader.check after its first call, the load average,
+the batch throughput), each grading scoring the solution alike? No timing is asserted."""
+
+import argparse
+import re
+
+import pytest
+
+from autograder.instructor import bench
+
+NUMBER = r"(\d+\.\d+)"
+
+
+@pytest.mark.slow
+def test_bench_prints_each_measurement_and_the_gradings_agree(built, capsys, tmp_path):
+    paths = built("chain-rule")
+    assert bench.run(argparse.Namespace(assignments=["chain-rule"], repeat=1, batch=2)) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"median of 1 runs, \d+ cores, load average [\d. ]+\n", out), out
+    rows = {label: re.search(rf"{re.escape(label)}\s+{NUMBER} s\s+{NUMBER}x floor(?:\s+score "
+                             rf"(\S+))?", out) for label in
+            (bench.FLOOR_LABEL, bench.OURS_LABEL, bench.STOCK_LABEL)}
+    assert all(rows.values()), out
+    assert float(rows[bench.FLOOR_LABEL][2]) == 1.0
+    ours, stock = rows[bench.OURS_LABEL][3], rows[bench.STOCK_LABEL][3]
+    assert float(ours) > 0 and ours == stock, out  # the solution scores alike both ways
+    checks = re.search(r"grader.check after the first call\s+median\s+(\d+) ms, slowest\s+"
+                       r"(\d+) ms \((\d+) checks\)", out)
+    assert checks and int(checks[3]) > 0 and int(checks[1]) <= int(checks[2]), out
+    assert len(bench.check_timings(paths, tmp_path)) == int(checks[3])
+    assert re.search(r"--jobs 1:\s+" + NUMBER + r" s", out), out
+    assert re.search(r"\nload average [\d. ]+\n", out), out

@@ -40,6 +40,16 @@ def pytest_configure(config):
         config.option.basetemp = str(_SESSION / "pytest")
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test that uses the full build (``built``: otter assign's solution check runs the
+    notebook in a kernel) belongs in the slow lane; saying so keeps the fast lane fast."""
+    unmarked = [item.nodeid for item in items if "built" in getattr(item, "fixturenames", ())
+                and not item.get_closest_marker("slow")]
+    if unmarked:
+        raise pytest.UsageError("these tests use the full build but are not marked slow:\n  "
+                                + "\n  ".join(unmarked))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Remove the session folder; fail the run if it held leftovers (temporary files that
     would have stayed in /tmp) or if the instructor's dist/ changed."""

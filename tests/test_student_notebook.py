@@ -249,6 +249,7 @@ def test_student_notebook_reads_as_handed_out(built, name):
     assert "readable_check_failures()" in init.source
 
 
+@pytest.mark.slow  # the full build
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_the_setup_cell_is_short_and_collapsed(built, name):
     """Does the notebook open with its setup cell collapsed, and short when expanded (the

@@ -90,3 +90,30 @@ def test_the_cycle_check_sees_a_cycle(monkeypatch, tmp_path):
     b.write_text("def f():\n    from autograder.instructor import a\n")
     assert imports_of(a) == {"autograder.instructor", "autograder.instructor.b"}
     assert "autograder.instructor.a" in imports_of(b)
+
+
+# What otter's package __init__ pulls in and grading never uses (issue 15): its API, export
+# and assign, nbconvert, and jupyter_server's schema format checker (rfc3987_syntax compiles
+# a grammar at import, seconds before any grading).
+NOT_FOR_GRADING = ("nbconvert", "jupyter_server", "jupyter_events", "rfc3987_syntax",
+                   "otter.api", "otter.assign", "otter.export", "otter.check")
+
+
+def test_the_grading_process_imports_only_what_grading_needs():
+    """After importing everything the Gradescope entry point grades with (as its grade()
+    does), is none of otter's API, export, nbconvert or the schema format checker loaded?"""
+    import subprocess
+    import sys
+    script = (
+        "import sys\n"
+        "from autograder.runtime import gradescope_run\n"
+        "gradescope_run.import_otter_lightly()\n"
+        "from otter.run.run_autograder.autograder_config import AutograderConfig\n"
+        "from otter.test_files import GradingResults\n"
+        "from otter.test_files.exception_test import ExceptionTestFile\n"
+        "from autograder.runtime import execution, kernel, sandbox, trusted, written\n"
+        "print('\\n'.join(sys.modules))\n")
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, cwd=ROOT).stdout.split()
+    assert "otter.test_files.exception_test" in loaded  # the script did import the grading parts
+    assert not [m for m in loaded if any(m == n or m.startswith(n + ".") for n in NOT_FOR_GRADING)]

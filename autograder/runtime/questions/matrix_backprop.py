@@ -20,6 +20,7 @@ from autograder.runtime.verdicts import (
     IMPLEMENTED,
     call_recording_warnings,
     check_bool,
+    check_carried,
     check_close,
     check_int,
     check_letters,
@@ -146,21 +147,6 @@ def own_gd_step(linear_backward, W, X, Y, lr):
     forward from q1b), or None where that linear_backward gives no usable dW."""
     dW = own_dW(linear_backward, W, X, ref.l2_loss_dY(W, X, Y))
     return None if dW is None else W - lr * dW
-
-
-def check_carried(value, expected, carried, name, tolerances, mistakes):
-    """:func:`check_close` against ``expected``, but an answer equal to ``carried`` (the
-    value an earlier wrong answer of the student's own leads to; None when there is none)
-    passes too: its error is carried forward, not penalised twice."""
-    try:
-        return check_close(value, expected, name, **tolerances, mistakes=mistakes)
-    except AnswerError:
-        if carried is not None and np.shape(carried) == np.shape(value):
-            try:
-                return check_close(value, carried, name, **tolerances)
-            except AnswerError:
-                pass
-        raise
 
 
 def q1c_gd_step(gd_step, linear_backward) -> None:

@@ -1,8 +1,10 @@
 """Hidden tests of the assignment ``matrix-backprop``, and its catalogue of mistakes.
 
-Each ``q…`` function is one hidden test case of the notebook (``test_q1b_values`` calls
-:func:`q1b_values`); test cases that differ only in an item share one function with that
-item as a parameter (``q1c_w_updated(W_updated_2019, "W_updated_2019")``). Each first
+Each ``q…`` function is one hidden test case of the notebook (``test_q1c_gd_step`` calls
+:func:`q1c_gd_step`); test cases that differ only in an item share one function with that
+item as a parameter (``q1b_values(linear_backward, "dX")``: partial credit, one case per
+part). A later part that builds on an earlier answer also accepts what the student's own
+earlier function gives (:func:`~autograder.runtime.verdicts.check_carried`). Each first
 runs the answer's format check from :mod:`autograder.student.matrix_backprop` (the one its
 public test runs), then compares with :mod:`solutions.matrix_backprop` on the question's own
 inputs through :mod:`autograder.runtime.verdicts`.

@@ -276,6 +276,29 @@ def gd_train(params, X, y, lr, steps):
         p["b1"] = p["b1"] - lr * g["b1"]
     return p
 
+
+
+def gd_train_per_sample(params, X, y, lr, steps, forward=forward, output_grads=output_grads):
+    """:func:`gd_train` written as the notebook's solution writes it, one sample at a time
+    with ``forward`` and ``output_grads``: dL/dp = (1/N) sum_n (y_hat_n - y_n) dy_n/dp.
+
+    With the reference functions it is :func:`gd_train`; with a student's own (wrong)
+    ``forward`` or ``output_grads`` it is the training that carries their errors forward
+    into q2_2c (partial credit). Inputs and result as for :func:`gd_train`.
+    """
+    p = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    N = len(X)
+    for _ in range(steps):
+        grads = {k: 0.0 for k in p}
+        for x_n, y_n in zip(X, y, strict=True):
+            _, y_hat = forward(x_n, p["W0"], p["b0"], p["W1"], p["b1"])
+            dy = output_grads(x_n, p["W0"], p["b0"], p["W1"], p["b1"])
+            r = (float(np.squeeze(y_hat)) - y_n) / N
+            for k in grads:
+                grads[k] = grads[k] + r * np.asarray(dy["d" + k], dtype=np.float64)
+        p = {k: p[k] - lr * grads[k] for k in p}
+    return p
+
 # ---------------------------------------------------------------------------------------
 # Q4 (optional): the chain rule for Jacobians
 # ---------------------------------------------------------------------------------------

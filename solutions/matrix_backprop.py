@@ -41,10 +41,16 @@ def l2_loss(W, X, Y):
     return float(np.sum((Y - W @ X) ** 2))
 
 
+def l2_loss_dY(W, X, Y):
+    """dL/dY_hat of L = ||Y - W X||^2 with Y_hat = W X: 2 (W X - Y), shape (m, N)."""
+    W, X, Y = (np.asarray(a, dtype=np.float64) for a in (W, X, Y))
+    return 2 * (W @ X - Y)
+
+
 def l2_loss_grad(W, X, Y):
     """dL/dW of L = ||Y - W X||^2: dL/dY_hat = 2 (W X - Y), so dL/dW = 2 (W X - Y) X^T, (m, n)."""
-    W, X, Y = (np.asarray(a, dtype=np.float64) for a in (W, X, Y))
-    dW, _ = linear_backward(W, X, 2 * (W @ X - Y))
+    dW, _ = linear_backward(np.asarray(W, dtype=np.float64), np.asarray(X, dtype=np.float64),
+                            l2_loss_dY(W, X, Y))
     return dW
 
 
@@ -253,6 +259,27 @@ def regression_grads(w, x, y):
     dy_hat/dw_i.
     """
     return -2.0 * (y - regression_predict(w, x)) * _dout_dw(w, x)
+
+
+def grads_with_sigmoid(kind, w, x, y, s=sigmoid):
+    """q3b (kind "classification") or q3c ("regression") gradients written with the
+    sigmoid ``s`` (any function of a number), as the notebook's solution writes them:
+    a1 = s(w1 x), a2 = s(w2 a1), s' as a (1 - a). With ``s = sigmoid`` this is
+    :func:`classification_grads` or :func:`regression_grads`; with a student's own
+    (wrong) sigmoid it is the answer that carries that error forward.
+
+    Returns [dL/dw1, dL/dw2, dL/dw3], shape (3,).
+    """
+    w1, w2, w3 = np.asarray(w, dtype=np.float64)
+    a1 = s(w1 * x)
+    a2 = s(w2 * a1)
+    if kind == "classification":
+        d3 = s(w3 * a2) - y          # dL/df3: the sigmoid and the log cancel
+    else:
+        d3 = -2.0 * (y - w3 * a2)    # dL/dy_hat, y_hat = f3
+    d2 = d3 * w3 * a2 * (1 - a2)
+    d1 = d2 * w2 * a1 * (1 - a1)
+    return np.array([d1 * x, d2 * a1, d3 * a2], dtype=np.float64)
 
 
 grads_classification = classification_grads(Q3_W, Q3_X, Q3_Y_CLASSIFICATION)

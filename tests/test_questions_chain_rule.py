@@ -85,9 +85,9 @@ HIDDEN = {  # hidden test case -> a call of it on the reference
     "q2_1b_values": lambda: q.output_grads_values(cr.output_grads, ("dW1", "db1"), seed=2102),
     "q2_1c_values": lambda: q.output_grads_values(cr.output_grads, ("dz",), seed=2103),
     "q2_1d_values": lambda: q.output_grads_values(cr.output_grads, ("db0", "dW0"), seed=2104),
-    "q2_2a_values": lambda: q.q2_2a_values(cr.zero_init_values),
-    "q2_2b_values": lambda: q.q2_2b_values(cr.zero_init_grads),
-    "q2_2c_values": lambda: q.q2_2c_values(cr.gd_train),
+    "q2_2a_values": lambda: q.q2_2a_values(cr.zero_init_values, cr.forward),
+    "q2_2b_values": lambda: q.q2_2b_values(cr.zero_init_grads, cr.output_grads),
+    "q2_2c_values": lambda: q.q2_2c_values(cr.gd_train, cr.forward, cr.output_grads),
     "q2_2c_symmetry": lambda: q.q2_2c_symmetry(cr.gd_train),
     "q4a_values": lambda: q.jacobian_shape_values(cr.composite_jacobian_shape,
                                                   "composite_jacobian_shape"),
@@ -167,10 +167,13 @@ EQUIVALENT = {  # a right answer in another form: (answer, its public check, its
         output_grads_lists_db1_a_vector, lambda f: pub.output_grads_shapes(f, ("dW1", "db1")),
         lambda f: q.output_grads_values(f, ("dW1", "db1"), seed=2102)),
     "zero_init_values with y = 0": (
-        lambda x, h: (np.full(h, 0.5), 0), pub.q2_2a_shapes, q.q2_2a_values),
+        lambda x, h: (np.full(h, 0.5), 0), pub.q2_2a_shapes,
+        lambda f: q.q2_2a_values(f, cr.forward)),
     "zero_init_grads as lists": (
-        as_lists(cr.zero_init_grads), pub.q2_2b_shapes, q.q2_2b_values),
-    "gd_train returning lists": (as_lists(cr.gd_train), pub.q2_2c_shapes, q.q2_2c_values),
+        as_lists(cr.zero_init_grads), pub.q2_2b_shapes,
+        lambda f: q.q2_2b_values(f, cr.output_grads)),
+    "gd_train returning lists": (as_lists(cr.gd_train), pub.q2_2c_shapes,
+                                 lambda f: q.q2_2c_values(f, cr.forward, cr.output_grads)),
     "a shape as a 1-D array": (
         lambda m, n, l: np.array([m, l]), pub.q4a_format,
         lambda f: q.jacobian_shape_values(f, "composite_jacobian_shape")),
@@ -239,13 +242,16 @@ MISTAKES = {  # a wrong answer: (its hidden test, substring of the message, a ca
         lambda: q.output_grads_values(replace_key(cr.output_grads, "dW0", lambda o, *a: o["dW0"].T),
                                       ("db0", "dW0"), seed=2104), "looks transposed", True),
     "zero_init_values: sigma(0) = 0": (
-        lambda: q.q2_2a_values(lambda x, h: (np.zeros(h), np.zeros(1))), "sigma(0) was taken as 0",
+        lambda: q.q2_2a_values(lambda x, h: (np.zeros(h), np.zeros(1)), cr.forward),
+        "sigma(0) was taken as 0",
         True),
     "zero_init_grads: dW1 with z = 0": (
         lambda: q.q2_2b_values(replace_key(cr.zero_init_grads, "dW1",
-                                           lambda o, x, h: np.zeros((1, h)))), "z = 0", True),
+                                           lambda o, x, h: np.zeros((1, h))), cr.output_grads),
+        "z = 0", True),
     "gd_train: one step too few": (
-        lambda: q.q2_2c_values(lambda p, X, y, lr, steps: cr.gd_train(p, X, y, lr, steps - 1)),
+        lambda: q.q2_2c_values(lambda p, X, y, lr, steps: cr.gd_train(p, X, y, lr, steps - 1),
+                               cr.forward, cr.output_grads),
         "one step too few", True),
     "gd_train: only the first hidden unit trained": (
         lambda: q.q2_2c_symmetry(lambda p, X, y, lr, steps: {
@@ -442,3 +448,56 @@ def test_gd_train_mistakes_differ_from_gd_train(init):
     for description, wrong in q.gd_train_mistakes(start, X, y, lr=0.1, steps=30).items():
         assert set(wrong) == set(want)
         assert any(not np.allclose(wrong[k], want[k], rtol=1e-5) for k in want), description
+
+
+# --------------------------------------------------------------------------------------
+# Partial credit: q2_2 carries q2_1's errors forward
+# --------------------------------------------------------------------------------------
+
+def _forward_relu(x, W0, b0, W1, b1):
+    """A wrong forward: ReLU for the sigmoid."""
+    z = np.maximum(0.0, np.asarray(W0) @ x + b0)
+    return z, (np.asarray(W1) @ z + b1).reshape(1)
+
+
+def _grads_without_dy_dz(x, W0, b0, W1, b1):
+    """A wrong output_grads: db0 and dW0 without the factor dy/dz = W1."""
+    z, _ = cr.forward(x, W0, b0, W1, b1)
+    db0 = z * (1 - z)
+    return {**cr.output_grads(x, W0, b0, W1, b1), "db0": db0, "dW0": np.outer(db0, x)}
+
+
+def test_q2_2a_carries_a_wrong_forward_forward():
+    """Does zero_init_values built on a wrong forward pass q2_2a with that forward, and
+    fail without it?"""
+    def zero_init_values(x, h=4):
+        return _forward_relu(x, *q._zeros(x, h))
+    q.q2_2a_values(zero_init_values, _forward_relu)
+    q.q2_2a_values(cr.zero_init_values, _forward_relu)  # the right one passes too
+    with pytest.raises(AnswerError):
+        q.q2_2a_values(zero_init_values, cr.forward)
+
+
+def test_q2_2b_carries_a_wrong_output_grads_forward():
+    """Does zero_init_grads built on a wrong output_grads pass q2_2b with it, and fail
+    with the reference output_grads?"""
+    wrong = _grads_without_dy_dz
+
+    def zero_init_grads(x, h=4):
+        return wrong(x, *q._zeros(x, h))
+    q.q2_2b_values(zero_init_grads, wrong)
+    with pytest.raises(AnswerError, match="dy/dz is missing"):
+        q.q2_2b_values(zero_init_grads, cr.output_grads)
+
+
+def test_q2_2c_carries_wrong_q2_1_functions_forward():
+    """Does a gd_train that trains with a wrong forward pass q2_2c's values with that
+    forward, and is a gd_train wrong in another way still refused?"""
+    def gd_train(p, X, y, lr, steps):
+        return cr.gd_train_per_sample(p, X, y, lr, steps, _forward_relu, cr.output_grads)
+    q.q2_2c_values(gd_train, _forward_relu, cr.output_grads)
+    with pytest.raises(AnswerError):
+        q.q2_2c_values(gd_train, cr.forward, cr.output_grads)
+    with pytest.raises(AnswerError):
+        q.q2_2c_values(lambda p, X, y, lr, steps: gd_train(p, X, y, lr, steps - 1),
+                       _forward_relu, cr.output_grads)

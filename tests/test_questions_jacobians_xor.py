@@ -103,7 +103,7 @@ def test_every_test_cell_is_one_import_and_one_call():
 
 def test_the_solution_passes_every_test_case(cases, solution):
     """Do all 50 test cases (15 public, 35 hidden) pass on the notebook's own answers?"""
-    assert len(cases) == 50 and sum(h for _, h in cases.values()) == 35
+    assert len(cases) == 55 and sum(h for _, h in cases.values()) == 40
     assert _failures(cases, solution) == {}
 
 
@@ -170,9 +170,9 @@ MISTAKES = {
     "item 7 flattened": (dict(jacobian_shapes={7: (20, 12)}), "test_q2_shapes_matrix_product",
                          "too few axes"),
     "says yes": (dict(single_layer_can_xor=True), "test_q4_1_value", "is not correct"),
-    "h2 = exp(x)": (dict(h2=np.e), "test_q5_2_values", "exp(x)"),
+    "h2 = exp(x)": (dict(h2=np.e), "test_q5_2_h2", "exp(x)"),
     "df_dh2 = 1": (dict(df_dh2=1.0), "test_q5_3_upstream", "one bullet of the worked answer"),
-    "df_dy without z": (dict(df_dy=np.exp(3)), "test_q5_4_values", "the factor z is missing"),
+    "df_dy without z": (dict(df_dy=np.exp(3)), "test_q5_4_df_dy", "the factor z is missing"),
 }
 
 

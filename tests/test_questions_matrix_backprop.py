@@ -26,7 +26,7 @@ REFERENCE = {name: getattr(ref, name) for name in [
 def run_public(a):
     """Every public test case of the notebook, on the answers ``a``."""
     public.q1b_shapes(a["linear_backward"])
-    public.q1c_shapes(a["gd_step"], a["W_updated"], a["W_updated_2019"])
+    public.q1c_shapes(a["gd_step"], a["W_updated"], a["W_updated_2019"], a["linear_backward"])
     public.q2_structure(a["dnf_network"], a["dnf_hidden_units"], a["dnf_edges"], "dnf")
     public.q2_structure(a["kmap_network"], a["kmap_hidden_units"], a["kmap_edges"], "kmap")
     public.q2c_structure(a["irreducible_truth_table"], a["irreducible_dnf_neurons"])
@@ -41,27 +41,32 @@ def run_public(a):
 
 def run_hidden(a):
     """Every hidden test case of the notebook, on the answers ``a``."""
-    hidden.q1b_values(a["linear_backward"])
-    hidden.q1c_gd_step(a["gd_step"])
-    hidden.q1c_w_updated(a["W_updated"], "W_updated")
-    hidden.q1c_w_updated(a["W_updated_2019"], "W_updated_2019")
-    hidden.q2a_values(a["dnf_network"], a["dnf_hidden_units"], a["dnf_edges"])
-    hidden.q2b_values(a["kmap_network"], a["kmap_hidden_units"], a["kmap_edges"])
+    hidden.q1b_values(a["linear_backward"], "dW")
+    hidden.q1b_values(a["linear_backward"], "dX")
+    hidden.q1c_gd_step(a["gd_step"], a["linear_backward"])
+    hidden.q1c_w_updated(a["W_updated"], "W_updated", a["linear_backward"])
+    hidden.q1c_w_updated(a["W_updated_2019"], "W_updated_2019", a["linear_backward"])
+    for p in ("dnf", "kmap"):
+        q = {"dnf": "q2a", "kmap": "q2b"}[p]
+        getattr(hidden, f"{q}_network")(a[f"{p}_network"])
+        getattr(hidden, f"{q}_hidden_units")(a[f"{p}_hidden_units"])
+        getattr(hidden, f"{q}_edges")(a[f"{p}_edges"])
     hidden.q2c_values(a["irreducible_truth_table"], a["irreducible_dnf_neurons"])
     hidden.q2d_bound(a["hidden_units_bound"], "hidden_units_bound")
     hidden.q2d_bound(a["edges_bound"], "edges_bound")
-    hidden.q3a_values(a["sigmoid"], a["sigmoid_prime"])
-    hidden.q3a_no_overflow(a["sigmoid"], a["sigmoid_prime"])
-    hidden.q3a_extrema(a["sigmoid_prime_max"], a["sigmoid_prime_argmax"],
-                       a["sigmoid_prime_min"], a["sigmoid_prime_min_attained"])
-    hidden.q3_grads_function(a["classification_grads"], "classification")
-    hidden.q3_grads_numbers(a["grads_classification"], "classification")
-    hidden.q3_grads_function(a["regression_grads"], "regression")
-    hidden.q3_grads_numbers(a["grads_regression"], "regression")
+    for f in ("sigmoid", "sigmoid_prime"):
+        hidden.q3a_values(a[f], f)
+        hidden.q3a_no_overflow(a[f], f)
+    for name in ("sigmoid_prime_max", "sigmoid_prime_argmax", "sigmoid_prime_min",
+                 "sigmoid_prime_min_attained"):
+        hidden.q3a_extremum(a[name], name)
+    for kind in ("classification", "regression"):
+        hidden.q3_grads_function(a[f"{kind}_grads"], kind, a["sigmoid"])
+        hidden.q3_grads_numbers(a[f"grads_{kind}"], kind, a["sigmoid"])
 
 
 def test_reference_passes_every_public_and_hidden_check():
-    """Do the reference solutions pass all 9 public and 16 hidden test cases?"""
+    """Do the reference solutions pass all 9 public and 25 hidden test cases?"""
     run_public(REFERENCE)
     run_hidden(REFERENCE)
 
@@ -112,7 +117,7 @@ def test_every_w_updated_mistake_is_named(name):
     assert len(catalogue) >= 6
     for description, wrong in catalogue.items():
         with pytest.raises(AnswerError) as info:
-            hidden.q1c_w_updated(wrong, name)
+            hidden.q1c_w_updated(wrong, name, ref.linear_backward)
         assert info.value.mistake in catalogue, description  # named from the catalogue
         assert np.allclose(catalogue[info.value.mistake], wrong)  # (first equal entry)
 
@@ -133,7 +138,7 @@ def test_every_gd_step_mistake_is_named(index):
         calls.append(catalogue)
         return catalogue[index][1] if index < len(catalogue) else ref.gd_step(W, X, Y, lr)
     with pytest.raises(AnswerError) as info:
-        hidden.q1c_gd_step(wrong_gd_step)
+        hidden.q1c_gd_step(wrong_gd_step, ref.linear_backward)
     assert info.value.mistake == calls[-1][index][0]
 
 
@@ -145,19 +150,20 @@ def test_every_gd_step_mistake_is_named(index):
 def test_q3_gradient_mistakes_are_named(kind, wrong_function, phrase):
     """Is a gradient function that makes a catalogued mistake rejected, naming it?"""
     with pytest.raises(AnswerError, match=phrase):
-        hidden.q3_grads_function(wrong_function, kind)
+        hidden.q3_grads_function(wrong_function, kind, ref.sigmoid)
 
 
 @pytest.mark.parametrize("test, args, phrase", [
-    (hidden.q3a_values, (ref.sigmoid, ref.sigmoid), "not its derivative"),
-    (hidden.q3a_values, (ref.sigmoid_prime, ref.sigmoid_prime), "derivative of sigmoid"),
+    (hidden.q3a_values, (ref.sigmoid, "sigmoid_prime"), "not its derivative"),
+    (hidden.q3a_values, (ref.sigmoid_prime, "sigmoid"), "derivative of sigmoid"),
     (hidden.q2d_bound, ("D", "hidden_units_bound"), "not correct"),
     (hidden.q2d_bound, ("F", "edges_bound"), "one letter from A to E"),
     (hidden.q2c_values, (ref.all_inputs()[:, 0], 8), "adjacent 1s"),
-    (hidden.q2b_values, (ref.kmap_network, 3, 12), "redundant literal"),
-    (hidden.q2a_values, (ref.dnf_network, 7, 28), "dnf_edges is not correct"),
-    (hidden.q3a_extrema, (1.0, 0, 0, False), "largest value of sigmoid"),
-    (hidden.q3a_extrema, (0.25, 0, 0, True), "sigmoid_prime_min_attained is not correct"),
+    (hidden.q2b_edges, (12,), "redundant literal"),
+    (hidden.q2a_edges, (28,), "dnf_edges is not correct"),
+    (hidden.q3a_extremum, (1.0, "sigmoid_prime_max"), "largest value of sigmoid"),
+    (hidden.q3a_extremum, (True, "sigmoid_prime_min_attained"),
+     "sigmoid_prime_min_attained is not correct"),
 ])
 def test_plausible_mistakes_fail_with_a_message(test, args, phrase):
     """Does each plausible mistake fail its hidden test with a message that names it?"""
@@ -201,3 +207,82 @@ def test_shape_messages_say_what_is_wrong(value, shape, phrase):
     from autograder.student.checks import check_finite_shape
     with pytest.raises(AnswerError, match=re.escape(phrase)):
         check_finite_shape(value, shape, "answer")
+
+
+# --------------------------------------------------------------------------------------
+# Partial credit: errors carried forward
+# --------------------------------------------------------------------------------------
+
+def _lb_dW_transposed(W, X, dY):
+    """linear_backward with dW transposed: right only where W is square."""
+    dW, dX = ref.linear_backward(W, X, dY)
+    return dW.T, dX
+
+
+def _gd_step_with(linear_backward):
+    """The reference gd_step, stepping with the given linear_backward."""
+    def gd_step(W, X, Y, lr):
+        return W - lr * linear_backward(W, X, 2 * (W @ X - Y))[0]
+    return gd_step
+
+
+def test_q1c_carries_a_wrong_linear_backward_forward():
+    """With dW transposed in linear_backward, does q1b's dW half fail, its dX half pass,
+    and does q1c accept a gd_step (and W_updated) that steps with that linear_backward,
+    its public check included?"""
+    lb = _lb_dW_transposed
+    with pytest.raises(AnswerError, match="transposed"):
+        hidden.q1b_values(lb, "dW")
+    hidden.q1b_values(lb, "dX")
+    gd_step = _gd_step_with(lb)
+    hidden.q1c_gd_step(gd_step, lb)
+    for name, Y in (("W_updated", ref.Q1C_Y), ("W_updated_2019", ref.Q1C_Y_2019)):
+        hidden.q1c_w_updated(gd_step(ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR), name, lb)
+        hidden.q1c_w_updated(getattr(ref, name), name, lb)  # the right one passes too
+    public.q1c_shapes(gd_step, ref.W_updated, ref.W_updated_2019, lb)
+
+
+def test_q1c_carry_forward_does_not_excuse_gd_step_own_mistakes():
+    """With a right linear_backward, is a gd_step that transposes dW itself still
+    refused, and a wrong linear_backward no excuse for a gd_step wrong in another way?"""
+    def uphill(linear_backward):
+        def gd_step(W, X, Y, lr):
+            return W + lr * linear_backward(W, X, 2 * (W @ X - Y))[0]
+        return gd_step
+    with pytest.raises(AnswerError, match="uphill"):
+        hidden.q1c_gd_step(uphill(ref.linear_backward), ref.linear_backward)
+    with pytest.raises(AnswerError):
+        hidden.q1c_gd_step(uphill(_lb_dW_transposed), _lb_dW_transposed)
+    with pytest.raises(AnswerError):
+        hidden.q1c_gd_step(_gd_step_with(_lb_dW_transposed), ref.linear_backward)
+
+
+def test_q1c_gd_step_right_on_its_own_passes_whatever_linear_backward_does():
+    """Does a right gd_step that computes dW itself pass with a linear_backward that
+    returns nothing usable?"""
+    hidden.q1c_gd_step(ref.gd_step, lambda W, X, dY: None)
+    for name in ("W_updated", "W_updated_2019"):
+        hidden.q1c_w_updated(getattr(ref, name), name, lambda W, X, dY: None)
+
+
+def _sigmoid_without_minus(z):
+    """A plausible wrong sigmoid: 1 / (1 + e^z), i.e. s(-z)."""
+    return ref.sigmoid(-np.asarray(z, dtype=float))
+
+
+@pytest.mark.parametrize("kind", ["classification", "regression"])
+def test_q3_carries_a_wrong_sigmoid_forward(kind):
+    """With a wrong sigmoid, do gradients written with it pass q3b/q3c (function and
+    numbers), the right ones too, and are other wrong gradients still refused?"""
+    s = _sigmoid_without_minus
+    y = {"classification": ref.Q3_Y_CLASSIFICATION, "regression": ref.Q3_Y_REGRESSION}[kind]
+
+    def carried(w, x, y):
+        return ref.grads_with_sigmoid(kind, w, x, y, s)
+    hidden.q3_grads_function(carried, kind, s)
+    hidden.q3_grads_numbers(carried(ref.Q3_W, ref.Q3_X, y), kind, s)
+    hidden.q3_grads_numbers(getattr(ref, f"grads_{kind}"), kind, s)
+    with pytest.raises(AnswerError):
+        hidden.q3_grads_function(carried, kind, ref.sigmoid)
+    with pytest.raises(AnswerError):
+        hidden.q3_grads_numbers(2 * carried(ref.Q3_W, ref.Q3_X, y), kind, s)

@@ -373,3 +373,22 @@ def test_gradient_table_and_jacobian_mistakes_differ_from_the_reference():
                  if _differs(w, right)]
         # for m = 1 the tiled forms are the diagonal itself; for identity so is the activation
         assert len(named) >= (1 if len(z) == 1 else 2), (name, len(z))
+
+
+def test_each_gradient_is_its_own_test_case():
+    """Partial credit: does a backward pass with only dW1 wrong fail the dW1 case alone,
+    and a loss with only dJ/dy_hat wrong fail the dJ case alone?"""
+    def backward(*args):
+        grads = ref.mlp_backward(*args)
+        return {**grads, "dW1": 2 * grads["dW1"]}
+    for key in ("dW2", "db2", "db1"):
+        hidden.backward_values(ref.mlp_forward, backward, "q1c", [key])
+    with pytest.raises(AnswerError):
+        hidden.backward_values(ref.mlp_forward, backward, "q1c", ["dW1"])
+
+    def mse(y_hat, y):
+        J, dJ = ref.mse_loss(y_hat, y)
+        return J, 3 * dJ
+    hidden.loss_values(mse, "mse", "J")
+    with pytest.raises(AnswerError):
+        hidden.loss_values(mse, "mse", "dJ")

@@ -462,3 +462,16 @@ def test_matrix_input_jacobian_shapes(n, p, q):
     Jflat = numerical_jacobian(lambda v: g(v.reshape(p, q)), W.reshape(-1))
     assert Jflat.shape == cr.flattened_jacobian_shape(n, p, q) == (n, p * q)
     assert np.allclose(J.reshape(cr.flattened_jacobian_shape(n, p, q)), Jflat, atol=1e-9)
+
+
+def test_gd_train_per_sample_is_gd_train():
+    """Is q2_2c's per-sample training (what carries a student's errors forward), with the
+    reference forward and output_grads, the reference training?"""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(6, 3))
+    y = rng.normal(size=6)
+    start = cr.random_params(3, 4, rng)
+    want = cr.gd_train(start, X, y, 0.1, 7)
+    got = cr.gd_train_per_sample(start, X, y, 0.1, 7)
+    for k in want:
+        assert np.allclose(got[k], want[k], rtol=1e-12, atol=1e-14), k

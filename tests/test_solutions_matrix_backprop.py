@@ -227,3 +227,13 @@ def test_handout_q3_answers_pass_the_hand_tolerance(kind, hand, intermediates):
     expected = getattr(ref, f"grads_{kind}")
     check_close(hand, expected, kind, **HAND)
     check_close(intermediates, expected, kind, **HAND)
+
+
+@pytest.mark.parametrize("kind", ["classification", "regression"])
+def test_grads_with_the_true_sigmoid_are_the_reference(kind):
+    """Is q3's carried-forward formula, given the true sigmoid, the reference gradient?"""
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        w, x, y = rng.normal(size=3), float(rng.normal()), float(rng.integers(0, 2))
+        assert np.allclose(ref.grads_with_sigmoid(kind, w, x, y),
+                           getattr(ref, f"{kind}_grads")(w, x, y), rtol=1e-12)

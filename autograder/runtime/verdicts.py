@@ -267,3 +267,29 @@ def check_network_computes(net, truth_table, name, *, evaluate, n_inputs=4):
                           f"(x0 first), where the truth table says {int(want[row])} "
                           f"({wrong.size} of {want.size} rows are wrong).")
     return net
+
+
+def check_carried(value, expected, carried, name, tolerances, mistakes=None):
+    """:func:`check_close` against ``expected``, but an answer equal to ``carried`` (what
+    the student's own earlier, wrong answer leads to; None when there is none) passes too:
+    an error carried forward from an earlier part is not penalised twice (partial credit).
+    The failure, when there is one, is the comparison with ``expected``."""
+    try:
+        return check_close(value, expected, name, **tolerances, mistakes=mistakes)
+    except AnswerError:
+        if matches(value, carried, tolerances):
+            return value
+        raise
+
+
+def matches(value, carried, tolerances) -> bool:
+    """Whether ``value`` equals ``carried`` (None: nothing to match) in shape and within
+    ``tolerances`` (HAND or IMPLEMENTED)."""
+    if carried is None:
+        return False
+    try:
+        a, b = np.asarray(value, dtype=np.float64), np.asarray(carried, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.all(np.isfinite(b))) and np.allclose(
+        a, b, rtol=tolerances["rtol"], atol=tolerances["atol"])

@@ -103,12 +103,24 @@ def q1b_shapes(linear_backward) -> None:
     linear_backward_format(call(linear_backward, W, X, dY, name="linear_backward"), W, X)
 
 
-def q1c_shapes(gd_step, W_updated, W_updated_2019) -> None:
-    """Do gd_step, W_updated and W_updated_2019 give finite arrays of the right shapes?"""
+def q1c_shapes(gd_step, W_updated, W_updated_2019, linear_backward) -> None:
+    """Do gd_step, W_updated and W_updated_2019 give finite arrays of the right shapes?
+
+    gd_step uses linear_backward: where that one (q1b) gives no usable dW, gd_step's shape
+    is not held against q1c (q1b's check says what is wrong; q1c is graded on what your
+    own linear_backward gives).
+    """
     rng = np.random.default_rng(1)
     W, X, Y = rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=(3, 5))
-    gd_step_format(call(gd_step, W, X, Y, 0.01, name="gd_step"), W,
-                   "gd_step(W, X, Y, lr) for W of shape (3, 4)")
+    try:
+        linear_backward_format(call(linear_backward, W, X, 2 * (W @ X - Y),
+                                    name="linear_backward"), W, X)
+        usable = True
+    except Exception:  # q1b's own check reports it
+        usable = False
+    if usable:
+        gd_step_format(call(gd_step, W, X, Y, 0.01, name="gd_step"), W,
+                       "gd_step(W, X, Y, lr) for W of shape (3, 4)")
     w_updated_format(W_updated, "W_updated")
     w_updated_format(W_updated_2019, "W_updated_2019")
 

@@ -113,16 +113,17 @@ def loss_format(result, shape, function, where=""):
     return float(J), dJ
 
 
-def gradients_format(grads, param_shapes, n, where=""):
+def gradients_format(grads, param_shapes, n, where="", keys=GRADIENT_KEYS):
     """q1c, q2a: mlp_backward's dict of finite gradients, each shaped like its parameter.
 
-    ``param_shapes``: {"W1": (h, d), ...}; ``n``: the batch size. Names the two usual
-    shape slips: a weight gradient in the handout's numerator layout (transposed), and a
-    bias gradient with one row per sample (not summed over the batch).
+    ``param_shapes``: {"W1": (h, d), ...}; ``n``: the batch size; ``keys``: the gradients
+    whose shapes are checked (all four, or the one a hidden test case grades). Names the
+    two usual shape slips: a weight gradient in the handout's numerator layout
+    (transposed), and a bias gradient with one row per sample (not summed over the batch).
     """
     check_keys(grads, GRADIENT_KEYS, "the dict mlp_backward returns")
     out = {}
-    for key in GRADIENT_KEYS:
+    for key in keys:
         want = tuple(param_shapes[key[1:]])
         arr = as_float_array(grads[key], key + where)
         if len(want) == 2 and arr.shape == want[::-1] and want[0] != want[1]:

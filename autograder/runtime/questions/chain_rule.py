@@ -16,7 +16,7 @@ and free of the expected value.
 import numpy as np
 
 import solutions.chain_rule as ref
-from autograder.runtime.verdicts import HAND, IMPLEMENTED, check_close
+from autograder.runtime.verdicts import HAND, IMPLEMENTED, check_carried, check_close, matches
 from autograder.student.chain_rule import (
     GRAD_KEYS,
     INPUTS,
@@ -199,8 +199,24 @@ def zero_init_values_mistakes(x, h):
             "y": {"it looks like the sum of z, but W1 is zero too": np.array([h / 2])}}
 
 
-def q2_2a_values(zero_init_values: object) -> None:
-    """Are z and y right for all-zero parameters, for random x and several h?"""
+def _own(function, name, *args):
+    """What the student's own earlier function gives on ``args`` (None if it fails): the
+    value a later part carries forward."""
+    try:
+        return call(function, *args, name=name)
+    except Exception:  # a broken earlier answer carries nothing forward
+        return None
+
+
+def _zeros(x, h):
+    """The all-zero parameters (W0, b0, W1, b1) for an input x of shape (d,)."""
+    p = ref.constant_params(len(x), h, 0.0)
+    return p["W0"], p["b0"], p["W1"], p["b1"]
+
+
+def q2_2a_values(zero_init_values: object, forward: object) -> None:
+    """Are z and y right for all-zero parameters, for random x and several h? What the
+    student's own forward (q2_1a) gives there passes too (error carried forward)."""
     rng = np.random.default_rng(2201)
     for d, h in Q2_2_SIZES:
         x = rng.normal(scale=3, size=d)
@@ -209,8 +225,12 @@ def q2_2a_values(zero_init_values: object) -> None:
                               "zero_init_values", where)
         z_ref, y_ref = ref.zero_init_values(x, h)
         mistakes = zero_init_values_mistakes(x, h)
-        check_close(z, z_ref, "z" + where, **IMPLEMENTED, mistakes=mistakes["z"])
-        check_close(y, y_ref, "y" + where, **IMPLEMENTED, mistakes=mistakes["y"])
+        try:
+            own = forward_format(_own(forward, "forward", x, *_zeros(x, h)), h, "forward")
+        except Exception:  # an unusable forward carries nothing forward
+            own = (None, None)
+        check_carried(z, z_ref, own[0], "z" + where, IMPLEMENTED, mistakes["z"])
+        check_carried(y, y_ref, own[1], "y" + where, IMPLEMENTED, mistakes["y"])
 
 
 def zero_init_grads_mistakes(x, h):
@@ -227,21 +247,39 @@ def zero_init_grads_mistakes(x, h):
     }
 
 
-def q2_2b_values(zero_init_grads: object) -> None:
-    """Are the derivatives right at all-zero parameters, for random x and several h?"""
+def q2_2b_values(zero_init_grads: object, output_grads: object) -> None:
+    """Are the derivatives right at all-zero parameters, for random x and several h? What
+    the student's own output_grads (q2_1b-d) gives there passes too (error carried
+    forward), each derivative on its own."""
     rng = np.random.default_rng(2202)
     for d, h in Q2_2_SIZES:
         x = rng.normal(scale=3, size=d)
         got = check_keys(check_returned(call(zero_init_grads, x, h, name="zero_init_grads"),
                                         "zero_init_grads(...)"), GRAD_KEYS, "zero_init_grads(...)")
         want, mistakes = ref.zero_init_grads(x, h), zero_init_grads_mistakes(x, h)
+        own = _own(output_grads, "output_grads", x, *_zeros(x, h))
         for k in ("dW1", "db1", "dz", "db0", "dW0"):
-            check_grad(got[k], k, d, h, want[k],
-                       f'zero_init_grads(...)["{k}"] for d = {d}, h = {h}', mistakes[k])
+            try:
+                check_grad(got[k], k, d, h, want[k],
+                           f'zero_init_grads(...)["{k}"] for d = {d}, h = {h}', mistakes[k])
+            except AnswerError:
+                if not (isinstance(own, dict) and _same_grad(got[k], own.get(k), k, d, h)):
+                    raise
 
 
-def q2_2c_values(gd_train: object) -> None:
-    """Does gd_train match the reference from a constant and from a random start?"""
+def _same_grad(value, carried, key, d, h) -> bool:
+    """Whether ``value`` and ``carried`` are the same well-shaped derivative ``key``."""
+    try:
+        value, carried = (grad_format(v, key, d, h, key) for v in (value, carried))
+    except AnswerError:
+        return False
+    return matches(value, carried, IMPLEMENTED)
+
+
+def q2_2c_values(gd_train: object, forward: object, output_grads: object) -> None:
+    """Does gd_train match the reference from a constant and from a random start? A
+    training that uses the student's own (wrong) forward and output_grads passes too
+    (errors carried forward from q2_1); it is only worked out when needed."""
     rng = np.random.default_rng(2203)
     X = rng.normal(size=(10, 3))
     y = np.sin(X[:, 0]) + X[:, 1] ** 2 - 0.5 * X[:, 2]
@@ -253,10 +291,31 @@ def q2_2c_values(gd_train: object) -> None:
         fresh = {k: np.copy(v) if k != "b1" else float(v) for k, v in start.items()}
         got = params_format(call(gd_train, fresh, X.copy(), y.copy(), lr, steps,
                                  name="gd_train"), 3, 4, "gd_train(...)")
-        for k in ("W1", "b1", "W0", "b0"):
-            check_close(got[k], want[k],
-                        f'gd_train(...)["{k}"] from {what} after {steps} steps of size {lr}',
-                        **IMPLEMENTED, mistakes={d: wrong[k] for d, wrong in mistakes.items()})
+        try:
+            for k in ("W1", "b1", "W0", "b0"):
+                check_close(got[k], want[k],
+                            f'gd_train(...)["{k}"] from {what} after {steps} steps of size {lr}',
+                            **IMPLEMENTED,
+                            mistakes={d: wrong[k] for d, wrong in mistakes.items()})
+        except AnswerError:
+            carried = _own_training(start, X, y, lr, steps, forward, output_grads)
+            if carried is None or not all(matches(got[k], carried[k], IMPLEMENTED)
+                                          for k in ("W1", "b1", "W0", "b0")):
+                raise
+
+
+def _own_training(start, X, y, lr, steps, forward, output_grads):
+    """The training the student's own forward and output_grads lead to (None when they
+    fail somewhere)."""
+    def own_forward(*args):
+        return forward_format(call(forward, *args, name="forward"), len(args[2]), "forward")
+
+    def own_grads(*args):
+        return check_returned(call(output_grads, *args, name="output_grads"), "output_grads")
+    try:
+        return ref.gd_train_per_sample(start, X, y, lr, steps, own_forward, own_grads)
+    except Exception:  # the student's functions fail somewhere: nothing to carry
+        return None
 
 
 def q2_2c_symmetry(gd_train: object) -> None:

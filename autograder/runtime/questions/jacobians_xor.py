@@ -563,6 +563,12 @@ def q5_2_values(h1, h2, h3, f) -> None:
     _check_hand_values({"h1": h1, "h2": h2, "h3": h3, "f": f})
 
 
+def q5_hand_value(value, name: str) -> None:
+    """Is the hand-computed ``name`` (h1, h2, h3, f of q5_2; df_dx, df_dy, df_dz of q5_4)
+    right at [1, 3, 2] (4 significant figures)? One test case each: partial credit."""
+    _check_hand_values({name: value})
+
+
 def q5_3_local_partials(local_partials) -> None:
     """Are the six local partial derivatives right at [x, y, z] = [1, 3, 2] (4 s.f.)?"""
     mistakes = local_partial_mistakes(*ref.graph_point)

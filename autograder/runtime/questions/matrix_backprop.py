@@ -1,8 +1,10 @@
 """Hidden tests of the assignment ``matrix-backprop``, and its catalogue of mistakes.
 
-Each ``q…`` function is one hidden test case of the notebook (``test_q1b_values`` calls
-:func:`q1b_values`); test cases that differ only in an item share one function with that
-item as a parameter (``q1c_w_updated(W_updated_2019, "W_updated_2019")``). Each first
+Each ``q…`` function is one hidden test case of the notebook (``test_q1c_gd_step`` calls
+:func:`q1c_gd_step`); test cases that differ only in an item share one function with that
+item as a parameter (``q1b_values(linear_backward, "dX")``: partial credit, one case per
+part). A later part that builds on an earlier answer also accepts what the student's own
+earlier function gives (:func:`~autograder.runtime.verdicts.check_carried`). Each first
 runs the answer's format check from :mod:`autograder.student.matrix_backprop` (the one its
 public test runs), then compares with :mod:`solutions.matrix_backprop` on the question's own
 inputs through :mod:`autograder.runtime.verdicts`.
@@ -20,6 +22,7 @@ from autograder.runtime.verdicts import (
     IMPLEMENTED,
     call_recording_warnings,
     check_bool,
+    check_carried,
     check_close,
     check_int,
     check_letters,
@@ -27,7 +30,7 @@ from autograder.runtime.verdicts import (
     check_number,
 )
 from autograder.student import matrix_backprop as fmt
-from autograder.student.checks import AnswerError, call
+from autograder.student.checks import AnswerError, call, check_finite_shape, unpack
 
 # --------------------------------------------------------------------------------------
 # The catalogue of plausible mistakes
@@ -115,40 +118,79 @@ def regression_mistakes(w, x, y) -> dict:
 # --------------------------------------------------------------------------------------
 
 
-def q1b_values(linear_backward) -> None:
-    """Does linear_backward match the reference on random shapes?"""
+def q1b_values(linear_backward, part: str) -> None:
+    """Does linear_backward's ``part`` ("dW" or "dX", each its own test case) match the
+    reference on random shapes? Only that part's format is checked: a malformed dX does
+    not cost the dW half."""
     rng = np.random.default_rng(482)
+    index = {"dW": 0, "dX": 1}[part]
     for m, n, N in [(2, 2, 3), (3, 5, 4), (4, 1, 2), (3, 3, 3)]:
         W, X, dY = rng.normal(size=(m, n)), rng.normal(size=(n, N)), rng.normal(size=(m, N))
         where = f" for W {W.shape}, X {X.shape}"
-        dW, dX = fmt.linear_backward_format(
-            call(linear_backward, W, X, dY, name="linear_backward"), W, X, where)
-        dW_ref, dX_ref = ref.linear_backward(W, X, dY)
-        check_close(dW, dW_ref, "dW" + where, **IMPLEMENTED,
-                    mistakes=linear_backward_mistakes(W, X, dY))
-        check_close(dX, dX_ref, "dX" + where, **IMPLEMENTED)
+        got = unpack(call(linear_backward, W, X, dY, name="linear_backward"), 2,
+                     "linear_backward")[index]
+        got = check_finite_shape(got, np.shape((W, X)[index]), part + where)
+        mistakes = linear_backward_mistakes(W, X, dY) if part == "dW" else None
+        check_close(got, ref.linear_backward(W, X, dY)[index], part + where, **IMPLEMENTED,
+                    mistakes=mistakes)
 
 
-def q1c_gd_step(gd_step) -> None:
-    """Does gd_step match the reference on the 2019 data and on random data?"""
+def own_dW(linear_backward, W, X, dY):
+    """The dW of the student's own linear_backward at (W, X, dY) when it is a finite array
+    of the right shape (else None): what q1c carries forward."""
+    try:
+        return fmt.linear_backward_format(
+            call(linear_backward, W, X, dY, name="linear_backward"), W, X)[0]
+    except Exception:  # a broken linear_backward carries nothing forward
+        return None
+
+
+def own_gd_step(linear_backward, W, X, Y, lr):
+    """One step W - lr dW with dW from the student's own linear_backward (error carried
+    forward from q1b), or None where that linear_backward gives no usable dW."""
+    dW = own_dW(linear_backward, W, X, ref.l2_loss_dY(W, X, Y))
+    return None if dW is None else W - lr * dW
+
+
+def q1c_gd_step(gd_step, linear_backward) -> None:
+    """Does gd_step match the reference on the 2019 data and on random data?
+
+    Error carried forward: a gd_step that steps with the student's own (wrong)
+    linear_backward passes. A case where that linear_backward gives no usable dW (a
+    transposed dW of a non-square W) and gd_step fails is excused, as long as some case
+    passes.
+    """
     rng = np.random.default_rng(2019)
     cases = [(rng.normal(size=(m, n)), rng.normal(size=(n, N)), rng.normal(size=(m, N)), 0.05)
              for m, n, N in [(2, 2, 3), (3, 4, 5), (3, 3, 4)]]  # N != 2: a mean is not a 1/2
     cases.append((ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019, ref.Q1C_LR))
+    excused = []
     for W, X, Y, lr in cases:
         name = f"gd_step for W of shape {W.shape}"
-        got = fmt.gd_step_format(call(gd_step, W, X, Y, lr, name="gd_step"), W, name)
-        check_close(got, ref.gd_step(W, X, Y, lr), name, **IMPLEMENTED,
-                    mistakes=gd_step_mistakes(W, X, Y, lr))
+        carried = own_gd_step(linear_backward, W, X, Y, lr)
+        try:
+            got = fmt.gd_step_format(call(gd_step, W, X, Y, lr, name="gd_step"), W, name)
+            check_carried(got, ref.gd_step(W, X, Y, lr), carried, name, IMPLEMENTED,
+                          gd_step_mistakes(W, X, Y, lr))
+        except Exception as e:  # excused where linear_backward (q1b) gives no usable dW
+            if carried is not None:
+                raise
+            excused.append(e)
+    if len(excused) == len(cases):
+        raise excused[0]
 
 
-def q1c_w_updated(value, name: str) -> None:
+
+
+def q1c_w_updated(value, name: str, linear_backward) -> None:
     """Is ``value`` (named ``name``: "W_updated" or "W_updated_2019") one step from the
-    question's W and X with that year's Y, to 4 significant figures?"""
+    question's W and X with that year's Y, to 4 significant figures? A step taken with
+    the student's own (wrong) linear_backward passes too (error carried forward)."""
     Y = W_UPDATED_TARGETS[name][0]
     fmt.w_updated_format(value, name)
     expected = ref.gd_step(ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR)
-    check_close(value, expected, name, **HAND, mistakes=w_updated_mistakes(name))
+    carried = own_gd_step(linear_backward, ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR)
+    check_carried(value, expected, carried, name, HAND, w_updated_mistakes(name))
 
 
 # --------------------------------------------------------------------------------------
@@ -156,9 +198,9 @@ def q1c_w_updated(value, name: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def q2a_values(dnf_network, dnf_hidden_units, dnf_edges) -> None:
-    """Does dnf_network compute the table as a DNF, with the right unit and edge counts?"""
-    fmt.network_format(dnf_network, dnf_hidden_units, dnf_edges, "dnf")
+def q2a_network(dnf_network) -> None:
+    """Does dnf_network compute the table as a DNF (one unit per 1, every term of four
+    literals)?"""
     net = check_network_computes(dnf_network, ref.TRUTH_TABLE, "dnf_network",
                                  evaluate=ref.evaluate_network)
     if ref.hidden_units(net) != ref.dnf_hidden_units:
@@ -167,18 +209,26 @@ def q2a_values(dnf_network, dnf_hidden_units, dnf_edges) -> None:
     if ref.edges(net) != ref.dnf_edges:
         raise AnswerError("dnf_network computes the function, but in a DNF network every "
                           "term uses all four inputs.")
+
+
+def q2a_hidden_units(dnf_hidden_units) -> None:
+    """Is dnf_hidden_units the number of hidden units of the DNF network?"""
     check_int(dnf_hidden_units, ref.dnf_hidden_units, "dnf_hidden_units")
+
+
+def q2a_edges(dnf_edges) -> None:
+    """Is dnf_edges the number of edges of the DNF network?"""
     check_int(dnf_edges, ref.dnf_edges, "dnf_edges",
               hint="Count the input-to-hidden edges and the hidden-to-output edges.")
 
 
-def q2b_values(kmap_network, kmap_hidden_units, kmap_edges) -> None:
-    """Does kmap_network compute the table with the minimal 3 units and 11 edges?
+def q2b_network(kmap_network) -> None:
+    """Does kmap_network compute the table with the Karnaugh map's minimal 3 units and 11
+    edges?
 
     The 2019 answer's 12 edges keep a redundant literal: not-x0 not-x1 not-x2 x3 covers
     0001 only, but 0001 and 1001 form a group of two, not-x1 not-x2 x3.
     """
-    _, _, edges = fmt.network_format(kmap_network, kmap_hidden_units, kmap_edges, "kmap")
     net = check_network_computes(kmap_network, ref.TRUTH_TABLE, "kmap_network",
                                  evaluate=ref.evaluate_network)
     if ref.hidden_units(net) > ref.kmap_hidden_units:
@@ -191,9 +241,19 @@ def q2b_values(kmap_network, kmap_hidden_units, kmap_edges) -> None:
     if (ref.hidden_units(net), ref.edges(net)) != (ref.kmap_hidden_units, ref.kmap_edges):
         raise AnswerError("kmap_network computes the function, but it is not the Karnaugh "
                           "map network (one hidden unit per group).")
+
+
+def q2b_hidden_units(kmap_hidden_units) -> None:
+    """Is kmap_hidden_units the number of hidden units of the minimal network?"""
     check_int(kmap_hidden_units, ref.kmap_hidden_units, "kmap_hidden_units")
+
+
+def q2b_edges(kmap_edges) -> None:
+    """Is kmap_edges the number of edges of the minimal network (11: the 2019 answer's 12
+    keeps a redundant literal)?"""
+    edges = fmt.check_whole_number(kmap_edges, "kmap_edges")
     redundant = ("That count keeps a redundant literal." if edges == ref.kmap_edges + 1 else None)
-    check_int(kmap_edges, ref.kmap_edges, "kmap_edges", hint=redundant)
+    check_int(edges, ref.kmap_edges, "kmap_edges", hint=redundant)
 
 
 def q2c_values(irreducible_truth_table, irreducible_dnf_neurons) -> None:
@@ -221,45 +281,46 @@ def q2d_bound(value, name: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _activations(sigmoid, sigmoid_prime):
-    """The two q3a functions, each with its name, reference and mistake catalogue."""
-    return [("sigmoid", sigmoid, ref.sigmoid, sigmoid_mistakes),
-            ("sigmoid_prime", sigmoid_prime, ref.sigmoid_prime, sigmoid_prime_mistakes)]
+ACTIVATIONS = {"sigmoid": (ref.sigmoid, sigmoid_mistakes),
+               "sigmoid_prime": (ref.sigmoid_prime, sigmoid_prime_mistakes)}
 
 
-def q3a_values(sigmoid, sigmoid_prime) -> None:
-    """Do sigmoid and sigmoid_prime match the reference on random inputs?"""
+def q3a_values(f, name: str) -> None:
+    """Does ``name`` ("sigmoid" or "sigmoid_prime", each its own test case) match the
+    reference on random inputs?"""
+    f_ref, mistakes = ACTIVATIONS[name]
     z = np.random.default_rng(3).normal(scale=4, size=(5, 3))
-    for name, f, f_ref, mistakes in _activations(sigmoid, sigmoid_prime):
-        got = fmt.activation_format(call(f, z, name=name), z, name)
-        check_close(got, f_ref(z), name, **IMPLEMENTED, mistakes=mistakes(z))
+    got = fmt.activation_format(call(f, z, name=name), z, name)
+    check_close(got, f_ref(z), name, **IMPLEMENTED, mistakes=mistakes(z))
 
 
-def q3a_no_overflow(sigmoid, sigmoid_prime) -> None:
-    """Do sigmoid and sigmoid_prime give their limits at z = -1000 and 1000 without a warning?"""
+def q3a_no_overflow(f, name: str) -> None:
+    """Does ``name`` ("sigmoid" or "sigmoid_prime") give its limits at z = -1000 and 1000
+    without a warning?"""
     extreme = np.array([-1000.0, 1000.0])
-    for name, f, f_ref, _ in _activations(sigmoid, sigmoid_prime):
-        got, warned = call_recording_warnings(f, extreme, name=name)
-        if warned:
-            raise AnswerError(f"{name}([-1000, 1000]) warns: {warned[0]}. Something "
-                              "overflows (np.exp of a large number?).")
-        label = f"{name}([-1000, 1000])"
-        check_close(fmt.activation_format(got, extreme, label), f_ref(extreme), label,
-                    **IMPLEMENTED)
+    f_ref, _ = ACTIVATIONS[name]
+    got, warned = call_recording_warnings(f, extreme, name=name)
+    if warned:
+        raise AnswerError(f"{name}([-1000, 1000]) warns: {warned[0]}. Something "
+                          "overflows (np.exp of a large number?).")
+    label = f"{name}([-1000, 1000])"
+    check_close(fmt.activation_format(got, extreme, label), f_ref(extreme), label,
+                **IMPLEMENTED)
 
 
-def q3a_extrema(sigmoid_prime_max, sigmoid_prime_argmax, sigmoid_prime_min,
-                sigmoid_prime_min_attained) -> None:
-    """Are the extrema of the sigmoid's derivative, and where they are reached, right?"""
-    fmt.extrema_format(sigmoid_prime_max, sigmoid_prime_argmax, sigmoid_prime_min,
-                       sigmoid_prime_min_attained)
-    check_number(sigmoid_prime_max, ref.sigmoid_prime_max, "sigmoid_prime_max", **HAND,
-                 mistakes=SIGMOID_PRIME_MAX_MISTAKES)
-    check_number(sigmoid_prime_argmax, ref.sigmoid_prime_argmax, "sigmoid_prime_argmax",
-                 **HAND)
-    check_number(sigmoid_prime_min, ref.sigmoid_prime_min, "sigmoid_prime_min", **HAND)
-    check_bool(sigmoid_prime_min_attained, ref.sigmoid_prime_min_attained,
-               "sigmoid_prime_min_attained")
+# q3a's four extrema answers: each its own test case, with its mistakes.
+EXTREMA_MISTAKES = {"sigmoid_prime_max": SIGMOID_PRIME_MAX_MISTAKES,
+                    "sigmoid_prime_argmax": None, "sigmoid_prime_min": None}
+
+
+def q3a_extremum(value, name: str) -> None:
+    """Is the extremum answer ``name`` (sigmoid_prime_max, sigmoid_prime_argmax,
+    sigmoid_prime_min or sigmoid_prime_min_attained) right?"""
+    if name == "sigmoid_prime_min_attained":
+        check_bool(value, ref.sigmoid_prime_min_attained, name)
+        return
+    fmt.number_format(value, name)
+    check_number(value, getattr(ref, name), name, **HAND, mistakes=EXTREMA_MISTAKES[name])
 
 
 # q3b ("classification") and q3c ("regression"): the question's label, the random points'
@@ -272,25 +333,59 @@ Q3_KINDS = {
 }
 
 
-def q3_grads_function(grads_function, kind: str) -> None:
+def own_sigmoid(sigmoid):
+    """The student's sigmoid as a function of one number (for carrying its error forward
+    into q3b and q3c), or None when it is right or unusable: then nothing is carried."""
+    def s(z):
+        value = np.asarray(call(sigmoid, float(z), name="sigmoid"), dtype=np.float64)
+        if value.size != 1 or not np.isfinite(value).all():
+            raise AnswerError("sigmoid gives no finite number")
+        return float(value.reshape(()))
+    try:
+        z = np.linspace(-4, 4, 9)
+        if np.allclose([s(t) for t in z], ref.sigmoid(z), rtol=IMPLEMENTED["rtol"],
+                       atol=IMPLEMENTED["atol"]):
+            return None
+    except Exception:  # a sigmoid that fails on numbers carries nothing forward
+        return None
+    return s
+
+
+def _carried_grads(s, kind, w, x, y):
+    """The q3 gradients written with the student's sigmoid ``s`` (None when there is
+    none, or it fails at this point)."""
+    if s is None:
+        return None
+    try:
+        carried = ref.grads_with_sigmoid(kind, w, x, y, s)
+    except Exception:  # the student's sigmoid failed here: nothing to carry
+        return None
+    return carried if np.isfinite(carried).all() else None
+
+
+def q3_grads_function(grads_function, kind: str, sigmoid) -> None:
     """Does ``{kind}_grads`` match the reference at random points (kind "classification"
-    for q3b, "regression" for q3c)?"""
+    for q3b, "regression" for q3c)? Gradients computed with the student's own (wrong)
+    sigmoid pass too: its error is carried forward from q3a."""
     _, seed, label, mistakes = Q3_KINDS[kind]
     reference = getattr(ref, f"{kind}_grads")
     name = f"{kind}_grads"
     rng = np.random.default_rng(seed)
+    s = own_sigmoid(sigmoid)
     for _ in range(4):
         w, x = rng.normal(size=3), float(rng.normal())
         y = label(rng)
         got = fmt.grads_format(call(grads_function, w, x, y, name=name), name)
-        check_close(got, reference(w, x, y), name, **IMPLEMENTED,
-                    mistakes=mistakes(w, x, y))
+        check_carried(got, reference(w, x, y), _carried_grads(s, kind, w, x, y), name,
+                      IMPLEMENTED, mistakes(w, x, y))
 
 
-def q3_grads_numbers(grads, kind: str) -> None:
-    """Is ``grads_{kind}`` right at the question's point, to 4 significant figures?"""
+def q3_grads_numbers(grads, kind: str, sigmoid) -> None:
+    """Is ``grads_{kind}`` right at the question's point, to 4 significant figures? The
+    numbers the student's own (wrong) sigmoid gives pass too (error carried forward)."""
     y, _, _, mistakes = Q3_KINDS[kind]
     name = f"grads_{kind}"
     fmt.grads_format(grads, name)
-    check_close(grads, getattr(ref, name), name, **HAND,
-                mistakes=mistakes(ref.Q3_W, ref.Q3_X, y))
+    carried = _carried_grads(own_sigmoid(sigmoid), kind, ref.Q3_W, ref.Q3_X, y)
+    check_carried(grads, getattr(ref, name), carried, name, HAND,
+                  mistakes(ref.Q3_W, ref.Q3_X, y))

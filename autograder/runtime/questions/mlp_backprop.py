@@ -12,6 +12,7 @@ them is told the description, never the expected value.
 """
 
 import copy
+import functools
 
 import numpy as np
 
@@ -19,6 +20,7 @@ import solutions.mlp_backprop as ref
 from autograder.runtime.verdicts import IMPLEMENTED, call_recording_warnings, check_close
 from autograder.student.checks import AnswerError, call, unpack
 from autograder.student.mlp_backprop import (
+    GRADIENT_KEYS,
     activation_jacobian_format,
     forward_format,
     gradient_table_format,
@@ -279,10 +281,11 @@ def _check_gradient_shapes(grads, dJ, cache, params, f, g, n):
     gradients_format(grads, _param_shapes(params), n, f" (n, d, h, k = {n}, {d}, {h}, {k})")
 
 
-def _check_gradient_values(grads, dJ, cache, params, f, g, n):
-    """Compare with the reference; ``dJ`` and ``cache`` are the reference's, computed here."""
+def _check_gradient_values(grads, dJ, cache, params, f, g, n, keys=GRADIENT_KEYS):
+    """Compare the gradients ``keys`` with the reference; ``dJ`` and ``cache`` are the
+    reference's, computed here."""
     where = f" (f = {f}, g = {g}, n = {n} samples)"
-    grads = gradients_format(grads, _param_shapes(params), n, where)
+    grads = gradients_format(grads, _param_shapes(params), n, where, keys)
     right = ref.mlp_backward(dJ, cache, params, f, g)
     mistakes = backward_mistakes(dJ, cache, params, f, g)
     for key, arr in grads.items():
@@ -381,9 +384,10 @@ def q1b_layer_table(layer_table):
                                   + layer_shape_hint(got, want, d, h, k))
 
 
-def loss_values(loss_fn, loss):
-    """q1c_mse_loss (``loss="mse"``), q2b_values (``"bce"``): do J and dJ/dy_hat match the
-    reference on the graded batches ``ref.loss_cases(loss)``?"""
+def loss_values(loss_fn, loss, part="both"):
+    """q1c_mse_loss (``loss="mse"``), q2b_values (``"bce"``): does J (``part="J"``),
+    dJ/dy_hat (``"dJ"``) or both match the reference on the graded batches
+    ``ref.loss_cases(loss)``?"""
     function = f"{loss}_loss"
     for y_hat, y in ref.loss_cases(loss):
         J_ref, dJ_ref = ref.LOSSES[loss](y_hat, y)
@@ -391,8 +395,10 @@ def loss_values(loss_fn, loss):
         where = f" for y_hat of shape {y_hat.shape}"
         J, dJ = loss_format(call(loss_fn, y_hat.copy(), y.copy(), name=function),
                             y_hat.shape, function, where)
-        check_close(J, J_ref, "J" + where, **IMPLEMENTED, mistakes=J_bad)
-        check_close(dJ, dJ_ref, "dJ_dyhat" + where, **IMPLEMENTED, mistakes=dJ_bad)
+        if part in ("J", "both"):
+            check_close(J, J_ref, "J" + where, **IMPLEMENTED, mistakes=J_bad)
+        if part in ("dJ", "both"):
+            check_close(dJ, dJ_ref, "dJ_dyhat" + where, **IMPLEMENTED, mistakes=dJ_bad)
 
 
 def q1c_backward_shapes(mlp_forward, mlp_backward):
@@ -400,13 +406,15 @@ def q1c_backward_shapes(mlp_forward, mlp_backward):
     _grade_backward(mlp_forward, mlp_backward, "q1c_shapes", _check_gradient_shapes)
 
 
-def backward_values(mlp_forward, mlp_backward, question):
-    """q1c_backward_values, q2a_backward: does mlp_backward match the reference on the
-    question's graded problems, given the student's own cache?"""
+def backward_values(mlp_forward, mlp_backward, question, keys=GRADIENT_KEYS):
+    """q1c_backward_dW1 ... (one gradient ``keys`` each), q2a_backward (all four): does
+    mlp_backward match the reference on the question's graded problems, given the
+    student's own cache?"""
     see = {"q1c": ": see q1b"}.get(question, "")
     note = (" (mlp_backward is graded with the cache your mlp_forward returns, and "
             f"mlp_forward is not right either{see}.)")
-    _grade_backward(mlp_forward, mlp_backward, question, _check_gradient_values, note)
+    check = functools.partial(_check_gradient_values, keys=tuple(keys))
+    _grade_backward(mlp_forward, mlp_backward, question, check, note)
 
 
 def gradient_table_rows(gradient_table, rows):

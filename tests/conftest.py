@@ -4,11 +4,15 @@ otter and of the grading processes they start) and pytest's basetemp, and is rem
 the end. The session fails if anything but the build and pytest's folders is left in it
 (a temporary folder someone forgot to remove), or if dist/ changed."""
 
+import multiprocessing.util
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+# multiprocessing's own folder (the forkserver's socket, see _Background) outside the
+# session folder: multiprocessing removes it at exit, after the session folder is gone.
+multiprocessing.util.get_temp_dir()
 # Before anything imports autograder.instructor.paths, which reads BACKPROP_DIST once.
 _SESSION = Path(tempfile.mkdtemp(prefix="backprop-tests-"))
 os.chmod(_SESSION, 0o711)  # a kernel running as another uid may pass through, not list
@@ -48,6 +52,9 @@ def pytest_collection_modifyitems(config, items):
     if unmarked:
         raise pytest.UsageError("these tests use the full build but are not marked slow:\n  "
                                 + "\n  ".join(unmarked))
+    # the tests that wait for the background fixture grading last, so that it overlaps
+    # the others
+    items.sort(key=lambda item: "fast_graded" in getattr(item, "fixturenames", ()))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -81,18 +88,78 @@ def built():
     return get
 
 
-@pytest.fixture(scope="session")
-def fast_graded():
-    """Every fast-lane fixture of every assignment, graded in process once per session
-    (quick builds in parallel, then fixtures over all cores): {assignment: {fixture: row}}."""
+def _quick_builds():
+    """{assignment: paths} of every assignment built with ``otter assign --no-run-tests``
+    (:func:`inprocess.quick_build`), in parallel."""
     import concurrent.futures
 
     from autograder.instructor import inprocess
     names = build.assignment_names()
     with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
-        paths = dict(zip(names, pool.map(inprocess.quick_build, names), strict=True))
-    rows = inprocess.grade_many({n: (paths[n], None) for n in names})
-    return {n: {r["name"]: r for r in rows[n]} for n in names}
+        return dict(zip(names, pool.map(inprocess.quick_build, names), strict=True))
+
+
+def _grade_fast_fixtures(paths):
+    """Every fast-lane fixture of every assignment, graded in process over all cores:
+    {assignment: {fixture: row}}."""
+    from autograder.instructor import inprocess
+    # forkserver, not fork: this runs in a thread beside the tests (see below)
+    rows = inprocess.grade_many({n: (p, None) for n, p in paths.items()}, context="forkserver")
+    return {n: {r["name"]: r for r in rows[n]} for n in paths}
+
+
+class _Background:
+    """The fast-lane fixture grading, started in a thread as soon as the tests are
+    collected (its worker processes do the work), so that it overlaps the tests that do not
+    need it; those that wait for it run last (see pytest_collection_modifyitems).
+
+    Everything the workers inherit is fixed here, in the main thread, before any test runs
+    (a test may change os.environ or the working folder for a while): the quick builds are
+    made now, and the forkserver the workers fork from is started now.
+    """
+
+    def __init__(self):
+        import concurrent.futures
+        import multiprocessing.forkserver
+        self.paths = _quick_builds()
+        multiprocessing.forkserver.set_forkserver_preload(["autograder.instructor.inprocess"])
+        multiprocessing.forkserver.ensure_running()
+        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fast-lane")
+        self.graded = pool.submit(_grade_fast_fixtures, self.paths)
+        pool.shutdown(wait=False)
+
+
+_BACKGROUND = []
+
+
+def pytest_collection_finish(session):
+    """In the fast lane alone, start the background grading now. With slow tests in the
+    session it waits until a test needs it: kernels under time limits, and a test that
+    measures how much a CPU hog slows its neighbour, must not share the cores with it."""
+    items = session.items
+    if any(item.get_closest_marker("slow") for item in items):
+        return
+    if any(f in getattr(item, "fixturenames", ()) for item in items
+           for f in ("fast_graded", "quick_built")):
+        _BACKGROUND.append(_Background())
+
+
+def _background():
+    if not _BACKGROUND:
+        _BACKGROUND.append(_Background())
+    return _BACKGROUND[0]
+
+
+@pytest.fixture(scope="session")
+def quick_built():
+    """{assignment: paths} of the quick builds (shared: never rebuild them in a test)."""
+    return _background().paths
+
+
+@pytest.fixture(scope="session")
+def fast_graded():
+    """{assignment: {fixture: row}}: every fast-lane fixture, graded in process."""
+    return _background().graded.result()
 
 
 # Short limits for the fixtures that loop forever, set in the grader's environment (the

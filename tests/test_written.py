@@ -15,10 +15,10 @@ HOSTILE = "</table><script>alert(1)</script> \ud800 $\\sqrt[{$ <!-- hidden"
 
 
 @pytest.fixture(scope="module")
-def student():
+def student(quick_built):
     """The quick-built student notebook (as a nbformat notebook) and the zip's list of
-    written questions, read into memory at once (another test may rebuild .quick/)."""
-    paths = inprocess.quick_build(NAME)
+    written questions."""
+    paths = quick_built[NAME]
     config = inprocess.zip_config(paths["zip"])
     return (nbformat.read(paths["student"], as_version=4),
             policy.plugin_config(config)["written"])

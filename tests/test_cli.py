@@ -105,3 +105,22 @@ def test_scaffold_builds_and_its_fixtures_get_their_scores(checkout):
     assert "2/2 yes" in rows["solution"]
     assert "0/2 yes" in rows["blank"] and "0/2 yes" in rows["q1-missing-factor-2"]
     assert Path(checkout / "dist" / "toy-example" / "student" / "toy-example.ipynb").exists()
+
+
+def test_grade_with_an_unknown_name_says_which_names_exist(capsys, tmp_path):
+    """A mistyped assignment name: one line naming the assignments, exit status 2, no
+    traceback."""
+    assert cli.main(["grade", "matrixbackprop", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("backprop grade: error: no assignment 'matrixbackprop'")
+    assert "matrix-backprop" in err and "Traceback" not in err
+
+
+def test_grade_of_a_missing_folder_is_one_line(capsys, tmp_path, monkeypatch):
+    """A folder that does not exist: one line saying so, exit status 2."""
+    from autograder.instructor import grade_all
+    monkeypatch.setattr(grade_all, "built_paths", lambda name: {"zip": tmp_path / "a.zip"})
+    assert cli.main(["grade", "matrix-backprop", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("backprop grade: error:") and "nowhere" in err
+    assert len(err.strip().splitlines()) == 1

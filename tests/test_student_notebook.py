@@ -402,3 +402,47 @@ def test_matrix_backprop_q1_writes_the_prediction_as_y_hat():
     assert r"\partial Y}" not in q1a and r"\partial \hat Y}" in q1a
     hint = q1c.split("Hint:", 1)[1]
     assert r"\hat Y = W X" in hint
+
+
+def _names_defined(cells) -> set[str]:
+    """Every name a code cell binds at top level: assignments, defs, classes, imports."""
+    import ast
+    names = set()
+    for source in cells:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def _public_check_parameters(name) -> set[str]:
+    """The names the master notebook's public test cases read (their parameters)."""
+    import ast
+    params, inside = set(), False
+    for cell in nbformat.read(build.ASSIGNMENTS / name / f"{name}.ipynb", as_version=4).cells:
+        text = cell.source.strip()
+        if cell.cell_type == "raw" and text.startswith(("# BEGIN TESTS", "# END TESTS")):
+            inside = text.startswith("# BEGIN")
+        elif cell.cell_type == "code" and inside and "hidden: true" not in cell.source:
+            for fn in ast.parse(cell.source).body:
+                if isinstance(fn, ast.FunctionDef):
+                    params |= {a.arg for a in fn.args.args} - {"env"}
+    return params
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_student_notebook_has_a_line_for_every_answer_its_checks_read(quick_built, name):
+    """Does every name a public check reads appear in the student's notebook (a stub such as
+    ``dnf_network = ...`` to fill in, or given code), so that a check never says "X is not
+    defined: did you run the cell?" of a cell the student did run?"""
+    nb = nbformat.read(quick_built[name]["student"], as_version=4)
+    defined = _names_defined(c.source for c in nb.cells if c.cell_type == "code")
+    assert _public_check_parameters(name) - defined == set()

@@ -20,6 +20,18 @@ COMMANDS = {
 }
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """What a command raises for a mistake in its input (said in one line), as opposed to a
+    bug (a traceback)."""
+    from autograder.instructor.build import BuildError
+    from autograder.instructor.gradescope_export import ExportError
+    from autograder.instructor.new import ScaffoldError
+    return (FileNotFoundError, NotADirectoryError, BuildError, ExportError, ScaffoldError)
+
+
+USER_ERRORS = _user_errors()
+
+
 def parser() -> argparse.ArgumentParser:
     """The ``backprop`` argument parser, with one subparser per command."""
     top = argparse.ArgumentParser(
@@ -38,7 +50,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run ``backprop`` with ``argv`` (default: the command line); return the exit status."""
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except USER_ERRORS as e:  # a wrong name, a missing folder, a bad export: no traceback
+        print(f"backprop {args.command}: error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -283,6 +283,10 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
                  jobs: int | None = None, regrade: bool = False, zip_path: Path | None = None,
                  quiet: bool = False) -> list[dict[str, Any]]:
     """Grade every submission in a folder; return the records of all graded submissions."""
+    from autograder.instructor.build import assignment_names
+    if zip_path is None and assignment not in assignment_names():
+        raise FileNotFoundError(f"no assignment {assignment!r}: the assignments are "
+                                + ", ".join(assignment_names()))
     zip_path = zip_path or built_paths(assignment)["zip"]
     if zip_path is None:
         raise FileNotFoundError(f"no autograder zip for {assignment}: run `make` first")

@@ -151,10 +151,13 @@ def grade_one(zip_path: Path, submission: Path, out_dir: Path,
     record = {"file": submission.name, "sha256": digest(submission),
               "autograder_sha256": digest(zip_path), **(info or {})}
     try:
-        if not (info or {}).get("submission_id"):  # an export's folder goes to the grader
+        if (info or {}).get("submission_id"):  # an export's folder goes to the grader
+            problem = ("a symbolic link (links are not followed)" if submission.is_symlink()
+                       else None if submission.is_dir() else "not a submission folder")
+        else:
             problem = not_gradable(submission)
-            if problem:
-                raise ValueError(problem)
+        if problem:
+            raise ValueError(problem)
         results, _ = gradescope_run(zip_path, submission, work, worker=worker)
         # an upload the grader could not read (a corrupt notebook) has results, all at 0,
         # and says so as data: its row is an error, with the grader's reason

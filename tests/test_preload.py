@@ -96,3 +96,32 @@ def test_the_worker_preloads_what_grading_imports_and_otter_lightly():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120).stdout.split()
     assert out == ["True", "False", "False"]
+
+
+SHADOW = r'''
+import json, autograder.runtime.trusted, autograder.runtime.policy
+print(json.dumps([autograder.runtime.trusted.__file__, autograder.runtime.policy.__file__,
+                  getattr(autograder.runtime.trusted, "FROM_ZIP", None)]))
+'''
+
+
+def test_the_zips_grading_code_runs_not_the_workers_preloaded_copy(worker, tmp_path):
+    """run_otter.py in a new Python imports the grading code shipped in the zip (source/
+    is sys.path[0]); does a worker's fork import that same code, and not the copy the
+    worker preloaded from the checkout (a zip built from other code would grade otherwise
+    than on Gradescope, and than its autograder_sha256 says)?"""
+    import shutil
+
+    import autograder
+    source = tmp_path / "source"
+    shutil.copytree(os.path.dirname(autograder.__file__), source / "autograder",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    trusted = source / "autograder" / "runtime" / "trusted.py"
+    trusted.write_text(trusted.read_text() + "\nFROM_ZIP = True\n")
+    script = source / "run.py"
+    script.write_text(SHADOW)
+    env = dict(os.environ)
+    status, output = worker.run(script, env, tmp_path, timeout=60)
+    alone_status, alone_output = run_alone(script, env, tmp_path)
+    assert alone_status == 0 and json.loads(alone_output)[2] is True  # the premise
+    assert (status, json.loads(output)) == (0, json.loads(alone_output))

@@ -37,6 +37,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,7 @@ from autograder.instructor.scores import points, question_scores
 
 SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
+MAX_UNZIPPED = 256 * 2**20  # bytes an uploaded zip may unpack to (Gradescope takes 100 MB)
 
 
 def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Path,
@@ -75,6 +77,10 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
         shutil.copytree(submission, ag / "submission", symlinks=True, dirs_exist_ok=True)
     elif Path(submission).suffix == ".zip" and zipfile.is_zipfile(submission):
         with zipfile.ZipFile(submission) as zf:
+            size = sum(info.file_size for info in zf.infolist())  # what extracting writes
+            if size > MAX_UNZIPPED:  # a zip bomb would fill the disk, as root
+                raise ValueError(f"the zip holds {size} bytes unpacked, over "
+                                 f"{MAX_UNZIPPED}")
             zf.extractall(ag / "submission")
     else:
         shutil.copy(submission, ag / "submission", follow_symlinks=False)
@@ -137,6 +143,18 @@ def not_gradable(submission: Path) -> str | None:
     return None
 
 
+def special_entry(folder: Path) -> str | None:
+    """Why an export's submission folder cannot be copied for grading (it holds a FIFO, a
+    socket or a device, which could block or never end), or None. Links are not followed."""
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            mode = os.lstat(os.path.join(root, name)).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                shown = os.path.relpath(os.path.join(root, name), folder)
+                return f"it holds {shown!r}, which is not a file, a folder or a link"
+    return None
+
+
 def grade_one(zip_path: Path, submission: Path, out_dir: Path,
               info: dict[str, Any] | None = None, worker: Any = None) -> dict[str, Any]:
     """Grade one submission (a file, or an export's submission folder; in a fork of
@@ -151,10 +169,14 @@ def grade_one(zip_path: Path, submission: Path, out_dir: Path,
     record = {"file": submission.name, "sha256": digest(submission),
               "autograder_sha256": digest(zip_path), **(info or {})}
     try:
-        if not (info or {}).get("submission_id"):  # an export's folder goes to the grader
+        if (info or {}).get("submission_id"):  # an export's folder goes to the grader
+            problem = ("a symbolic link (links are not followed)" if submission.is_symlink()
+                       else special_entry(submission) if submission.is_dir()
+                       else "not a submission folder")
+        else:
             problem = not_gradable(submission)
-            if problem:
-                raise ValueError(problem)
+        if problem:
+            raise ValueError(problem)
         results, _ = gradescope_run(zip_path, submission, work, worker=worker)
         # an upload the grader could not read (a corrupt notebook) has results, all at 0,
         # and says so as data: its row is an error, with the grader's reason
@@ -195,6 +217,15 @@ def credit_points(results: dict[str, Any] | None) -> dict[str, tuple[str, float]
 
 
 ID_COLUMNS = ["name", "email", "sid", "submission_id"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as a formula
+
+
+def text_cell(value: Any) -> str:
+    """Text for grades.csv that a spreadsheet shows and never runs: one a student chose (a
+    Gradescope name like ``=HYPERLINK(...)``) that would start a formula gets a leading
+    ``'``, as a spreadsheet writes such text itself."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -> None:
@@ -212,12 +243,13 @@ def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -
             maximum = sum(t.get("max_score", 0) for t in results.get("tests", [])
                           if "score" in t)
             extra = sum(scores.get(q, 0) for q in credit_points(results))
-            row = [r["file"], r["status"], points(sum(scores.values())), points(maximum),
-                   points(extra), *[points(scores.get(q, 0)) for q in questions],
-                   r.get("reason", "")]
+            row = [text_cell(r["file"]), r["status"], points(sum(scores.values())),
+                   points(maximum), points(extra),
+                   *[points(scores.get(q, 0)) for q in questions], text_cell(r.get("reason"))]
             for person in r.get("submitters") or [{}]:
-                writer.writerow([person.get("name", ""), person.get("email", ""),
-                                 person.get("sid", ""), r.get("submission_id", ""), *row])
+                writer.writerow([text_cell(person.get("name")), text_cell(person.get("email")),
+                                 text_cell(person.get("sid")),
+                                 text_cell(r.get("submission_id")), *row])
 
 
 def progress(done: int, total: int, failed: int, stream: TextIO = sys.stderr) -> None:

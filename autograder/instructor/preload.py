@@ -49,6 +49,18 @@ def preload() -> None:
     nbformat.reads(nbformat.writes(nbformat.v4.new_notebook()), as_version=4)
 
 
+def _forget_shadowed(folder: str) -> None:
+    """Drop the preloaded modules that ``folder`` (the script's, sys.path[0]) holds a copy
+    of: ``python script`` would import the zip's ``autograder/`` and ``solutions/`` from
+    there, not the checkout's that the worker preloaded."""
+    for name in list(sys.modules):
+        top = name.partition(".")[0]
+        if top not in sys.stdlib_module_names and (
+                os.path.isdir(os.path.join(folder, top))
+                or os.path.isfile(os.path.join(folder, top + ".py"))):
+            del sys.modules[name]
+
+
 def _child(request: dict[str, Any]) -> None:
     """In the forked child: become ``python run_otter.py`` and run it; never return."""
     code = 1
@@ -67,6 +79,7 @@ def _child(request: dict[str, Any]) -> None:
         script = request["script"]
         sys.argv = [script]
         sys.path[0] = os.path.dirname(script)  # for -m it was our working folder
+        _forget_shadowed(sys.path[0])
         import runpy
         try:
             runpy.run_path(script, run_name="__main__")

@@ -201,9 +201,10 @@ def write_feedback_pages(records: list[dict[str, Any]], out_dir: Path, title: st
         stale.unlink()
     template = TEMPLATES.get_template("feedback.html.j2")
     rows = submission_rows(records)
-    by_file = {clean_text(r["file"]): r for r in records}
+    # by page, not by shown name: names differing only in bytes that are not UTF-8 show alike
+    by_page = {feedback_name(r["file"]): r for r in records}
     for row in rows:
-        results = by_file[row["file"]].get("results") or {}
+        results = by_page[row["href"]].get("results") or {}
         tests = [{"name": clean_text(t.get("name", "")),
                   "score": points(t["score"]) if "score" in t else "",
                   "max": points(t.get("max_score", 0)) if "score" in t else "",

@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -115,8 +117,17 @@ def test_interrupted_run_resumes_without_regrading(folder, tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "autograder.instructor.cli", "grade", NAME, str(d), "-o",
            str(out), "--jobs", "1"]
+    # Killed with SIGKILL, the submission being graded cannot remove its temporary folders
+    # (no process can after SIGKILL): give the run its own TMPDIR, which the kernel's uid
+    # may pass through (as /tmp), removed with tmp_path.
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    for folder in (tmp, *tmp.parents):
+        if folder == Path(tempfile.gettempdir()):
+            break
+        os.chmod(folder, 0o711)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, env={**os.environ, "TMPDIR": str(tmp)})
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not list((out / "results").glob("*.json")):
         time.sleep(0.2)

@@ -79,3 +79,13 @@ def test_the_kernel_environment_holds_nothing_of_the_graders(monkeypatch):
     env = policy.kernel_environment("/h", "/h/ipy", "m4rk")
     assert env["BACKPROP_SANDBOX"] == "m4rk" and env["HOME"] == "/h"
     assert not {"BACKPROP_CELL_TIMEOUT", "SECRET_TOKEN"} & set(env)
+
+
+def test_otter_run_prints_no_grading_summary():
+    """`otter run -a` (the plugin path) prints no "GRADING SUMMARY" block, whose only line
+    here was "No log found with which to verify student scores." (there is never a log:
+    scores are not verified against one)."""
+    import json
+
+    from autograder.instructor.paths import ROOT
+    assert json.loads((ROOT / "otter_config.json").read_text())["print_summary"] is False

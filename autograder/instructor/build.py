@@ -46,6 +46,7 @@ from autograder.instructor.paths import (
     DIST,
     REQUIREMENTS,
     ROOT,
+    assignment_names,
     built_paths,
     otter_command,
 )
@@ -88,10 +89,6 @@ class BuildError(RuntimeError):
     """A build step failed; the message says which and why."""
 
 
-def assignment_names() -> list[str]:
-    """Names of the assignments: folders of assignments/ holding a notebook of the same name."""
-    return sorted(p.parent.name for p in ASSIGNMENTS.glob("*/*.ipynb")
-                  if p.stem == p.parent.name)
 
 
 def stage(name: str) -> Path:

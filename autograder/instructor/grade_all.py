@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from autograder.instructor import preload
-from autograder.instructor.paths import DIST, built_paths
+from autograder.instructor.paths import DIST, assignment_names, built_paths
 from autograder.instructor.scores import points, question_scores
 
 SUFFIXES = (".ipynb", ".zip")
@@ -315,7 +315,6 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
                  jobs: int | None = None, regrade: bool = False, zip_path: Path | None = None,
                  quiet: bool = False) -> list[dict[str, Any]]:
     """Grade every submission in a folder; return the records of all graded submissions."""
-    from autograder.instructor.build import assignment_names
     if zip_path is None and assignment not in assignment_names():
         raise FileNotFoundError(f"no assignment {assignment!r}: the assignments are "
                                 + ", ".join(assignment_names()))

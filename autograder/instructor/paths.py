@@ -38,3 +38,9 @@ def built_paths(name: str) -> dict[str, Path | None]:
         "solution": DIST / name / "autograder" / f"{name}.ipynb",
         "zip": Path(zips[-1]) if zips else None,
     }
+
+
+def assignment_names() -> list[str]:
+    """Names of the assignments: folders of assignments/ holding a notebook of the same name."""
+    return sorted(p.parent.name for p in ASSIGNMENTS.glob("*/*.ipynb")
+                  if p.stem == p.parent.name)

@@ -23,7 +23,7 @@ build: $(STAMP)
 # the linter first: a lint error fails CI in seconds, before the slow tests
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=20
 
 # The report's browser test (tests/test_report_browser.py) needs Chromium: installed from the
 # distribution's packages when missing and apt-get can run as root (a clean CI machine);

@@ -23,7 +23,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
-from autograder.instructor import build
+from autograder.instructor import bench, build
 from autograder.instructor.lock import canonical, read_pins
 from autograder.instructor.paths import README, REQUIREMENTS
 from autograder.student.notebook_init import find_notebook_and_checks
@@ -299,18 +299,6 @@ def bare_kernels(tmp_path_factory) -> KernelSpecManager:
     return KernelSpecManager(kernel_dirs=[str(root / "kernels")])
 
 
-def solution_filled(paths: dict) -> nbformat.NotebookNode:
-    """The student notebook with every code cell of the solution typed in."""
-    student = nbformat.read(paths["student"], as_version=4)
-    solution = nbformat.read(paths["solution"], as_version=4)
-    stu_code = [c for c in student.cells if c.cell_type == "code"]
-    sol_code = [c for c in solution.cells if c.cell_type == "code"]
-    for s, t in zip(stu_code, sol_code, strict=True):
-        if "grader." not in s.source and "otter.Notebook" not in s.source:
-            s.source = t.source
-    return student
-
-
 def run_alone(nb: nbformat.NotebookNode, folder: Path, filename: str,
               kernels: KernelSpecManager) -> nbformat.NotebookNode:
     """Save ``nb`` as ``folder/filename`` (nothing else there) and run it top to bottom as a
@@ -343,7 +331,7 @@ def test_solution_filled_notebook_alone_passes_its_checks_and_exports(
     """Alone in a folder, under its own or a browser's name, do all public checks pass and
     does the export write a zip of this notebook, with nothing alarming printed?"""
     filename = filename.format(name=name)
-    nb = run_alone(solution_filled(built(name)), tmp_path / "alone", filename, bare_kernels)
+    nb = run_alone(bench.solution_typed_in(built(name)), tmp_path / "alone", filename, bare_kernels)
     code = [c for c in nb.cells if c.cell_type == "code"]
     errors = [outputs(c) for c in code if any(o.output_type == "error" for o in c.outputs)]
     assert not errors, errors[0][:2000]

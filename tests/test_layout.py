@@ -117,3 +117,30 @@ def test_the_grading_process_imports_only_what_grading_needs():
                             check=True, cwd=ROOT).stdout.split()
     assert "otter.test_files.exception_test" in loaded  # the script did import the grading parts
     assert not [m for m in loaded if any(m == n or m.startswith(n + ".") for n in NOT_FOR_GRADING)]
+
+
+# What the grading process imports only once the kernel has started, so that the kernel
+# boots (about a second) while they load (issue 15).
+LOADED_AFTER_THE_KERNEL_STARTS = ("numpy", "nbformat", "otter.test_files")
+
+
+def test_the_kernel_starts_before_the_slower_imports():
+    """When the Gradescope entry point starts the sandbox's kernel, are numpy, nbformat and
+    otter's test files still unloaded? (The kernel's start is replaced by a probe.)"""
+    import subprocess
+    import sys
+    script = (
+        "import sys\n"
+        "from autograder.runtime import gradescope_run, kernel\n"
+        "def probe(self):\n"
+        f"    print([m for m in {LOADED_AFTER_THE_KERNEL_STARTS!r} if m in sys.modules])\n"
+        "    raise KeyboardInterrupt\n"
+        "kernel.KernelProcess.start = probe\n"
+        "gradescope_run.import_otter_lightly()\n"
+        "try:\n"
+        "    gradescope_run.grade_upload('x.ipynb', b'{}', 'tests', {})\n"
+        "except KeyboardInterrupt:\n"
+        "    print('probed')\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.split("\n")
+    assert out[:2] == ["[]", "probed"], out

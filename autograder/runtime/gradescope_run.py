@@ -162,26 +162,27 @@ def clean(value):
     return value
 
 
-def grade(ag_dir):
-    """Grade the submission in ``ag_dir`` (Gradescope's layout); return results.json's dict."""
-    import_otter_lightly()
-    from otter.run.run_autograder.autograder_config import AutograderConfig
-
-    from autograder.runtime import trusted
-    source = os.path.join(ag_dir, "source")
-    sys.path.insert(0, os.path.join(source, "files"))  # solutions/ lives only in the zip
-    if os.geteuid() == 0:  # the kernel runs as another uid: it may not look in here
-        for name in ("source", "submission", "results"):
-            if os.path.isdir(os.path.join(ag_dir, name)):
-                os.chmod(os.path.join(ag_dir, name), 0o700)
-    with open(os.path.join(source, "otter_config.json")) as f:
-        raw_config = json.load(f)
-    config = AutograderConfig(raw_config)
-    tests_dir = os.path.join(source, "tests")
-    data = None  # the upload's bytes, read once: the written answers come from them, as data
-    not_graded = None
+def boot_kernel(limits):
+    """The sandbox's kernel, started now: it boots (about a second) while the grader imports
+    the rest of what it needs (numpy, nbformat, otter's test files), which takes about as
+    long. Only the kernel's own module is imported first."""
+    from autograder.runtime import policy
+    from autograder.runtime.kernel import KernelProcess
+    kernel = KernelProcess(policy.resolve_limits(limits))
     try:
-        name, data = find_notebook(os.path.join(ag_dir, "submission"))
+        kernel.start()
+    except BaseException:
+        kernel.close()
+        raise
+    return kernel
+
+
+def grade_upload(name, data, tests_dir, limits):
+    """Grade the uploaded notebook ``data`` (its file name ``name``): (results, notes,
+    containment), or SubmissionError if it is not a notebook."""
+    kernel = boot_kernel(limits)
+    try:
+        from autograder.runtime import trusted
         with tempfile.TemporaryDirectory(prefix="backprop-upload-") as tmp:
             path = os.path.join(tmp, "submission.ipynb")
             with open(path, "wb") as f:
@@ -192,12 +193,38 @@ def grade(ag_dir):
             except Exception:
                 raise SubmissionError(f"{name} is not a Jupyter notebook that can be read. "
                                       + RESUBMIT) from None
-            results, notes, contained = trusted.grade(path, tests_dir, plugin_limits(raw_config))
+            return trusted.grade(path, tests_dir, limits, kernel)
+    finally:
+        kernel.close()  # done already by the sandbox, unless the upload was not a notebook
+
+
+def grade(ag_dir):
+    """Grade the submission in ``ag_dir`` (Gradescope's layout); return results.json's dict."""
+    import_otter_lightly()
+    source = os.path.join(ag_dir, "source")
+    sys.path.insert(0, os.path.join(source, "files"))  # solutions/ lives only in the zip
+    if os.geteuid() == 0:  # the kernel runs as another uid: it may not look in here
+        for name in ("source", "submission", "results"):
+            if os.path.isdir(os.path.join(ag_dir, name)):
+                os.chmod(os.path.join(ag_dir, name), 0o700)
+    with open(os.path.join(source, "otter_config.json")) as f:
+        raw_config = json.load(f)
+    tests_dir = os.path.join(source, "tests")
+    data = None  # the upload's bytes, read once: the written answers come from them, as data
+    not_graded = None
+    try:
+        name, data = find_notebook(os.path.join(ag_dir, "submission"))
+        graded = grade_upload(name, data, tests_dir, plugin_limits(raw_config))
     except SubmissionError as e:
-        message = f"This submission could not be graded: {e}"
-        results, notes, contained = trusted.failed_results(tests_dir, message), [message], None
-        not_graded = message
-    output = results.to_gradescope_dict(config)
+        not_graded = f"This submission could not be graded: {e}"
+    # imported once the kernel has started (see boot_kernel)
+    from otter.run.run_autograder.autograder_config import AutograderConfig
+
+    from autograder.runtime import trusted
+    if not_graded:
+        graded = trusted.failed_results(tests_dir, not_graded), [not_graded], None
+    results, notes, contained = graded
+    output = results.to_gradescope_dict(AutograderConfig(raw_config))
     if notes:
         output["output"] = "\n".join(notes)
     # the diagnoses as data, for the class report: {question: [mistake, ...]}, and the

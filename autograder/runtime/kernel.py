@@ -99,6 +99,7 @@ class KernelProcess:
         self.uid = containment.pick_sandbox_uid() if self.as_root else None
         self.marker = secrets.token_hex(8)  # in the kernel's environment (the floor's kill)
         self.starts = 0
+        self.closed = False
         self.km = self.client = None
         self.init_pid = self.namespace = None
         self.dir = Path(tempfile.mkdtemp(prefix="backprop-sandbox-"))
@@ -225,7 +226,11 @@ class KernelProcess:
             self.containment["survivors"] += 1
 
     def close(self) -> None:
-        """End the kernel and every process it started; remove everything it left."""
+        """End the kernel and every process it started; remove everything it left. Once:
+        a second call does nothing (the entry point and the sandbox may both close it)."""
+        if self.closed:
+            return
+        self.closed = True
         self.stop()
         if self.uid is not None:
             containment.remove_uid_files(

@@ -109,17 +109,18 @@ def failed_cases(results: GradingResults) -> dict[str, dict[str, str | None]]:
     return found
 
 
-def grade(notebook_path: str | Path, tests_dir: str, limits: dict[str, float] | None = None
-          ) -> tuple[GradingResults, list[str], dict[str, Any]]:
+def grade(notebook_path: str | Path, tests_dir: str, limits: dict[str, float] | None = None,
+          kernel: Any = None) -> tuple[GradingResults, list[str], dict[str, Any]]:
     """Grade a notebook against the test files in ``tests_dir``.
 
     Returns (GradingResults, notes, containment): ``notes`` are messages about the run a
     student should see (cells stopped by the time limit, output cut, the kernel restarted);
     ``containment`` says which mechanism ended the submission's processes and which limits
-    held (for results.json's ``extra_data``).
+    held (for results.json's ``extra_data``). ``kernel``: a kernel already started, for the
+    sandbox to take over (see :class:`~autograder.runtime.sandbox.Sandbox`).
     """
     paths = sorted(glob.glob(os.path.join(tests_dir, "*.py")))
-    with Sandbox(notebook_path, limits) as sandbox:
+    with Sandbox(notebook_path, limits, kernel) as sandbox:
         # loaded while the kernel boots (their imports take a while too)
         test_files = [ExceptionTestFile.from_file(p) for p in paths]
         reports = sandbox.run_notebook()

@@ -52,14 +52,24 @@ def pytest_collection_modifyitems(config, items):
     if unmarked:
         raise pytest.UsageError("these tests use the full build but are not marked slow:\n  "
                                 + "\n  ".join(unmarked))
-    # the tests that wait for the background fixture grading last, so that it overlaps
-    # the others
-    items.sort(key=lambda item: "fast_graded" in getattr(item, "fixturenames", ()))
+    items.sort(key=_waits_for)
+
+
+# What a test waits for, in the order the background work finishes it (see
+# pytest_collection_finish): the tests that wait for nothing run first, while it works.
+WAITS = (("built",), ("graded",), ("fast_graded", "quick_built"), ("background_finished",))
+
+
+def _waits_for(item):
+    """The sort key of a test: 0 if it waits for no background work, else 1 + the index in
+    WAITS of the last thing it waits for (a stable sort keeps the file order within)."""
+    return max([0] + [i + 1 for i, names in enumerate(WAITS) if _uses(item, *names)])
 
 
 def pytest_sessionfinish(session, exitstatus):
     """Remove the session folder; fail the run if it held leftovers (temporary files that
     would have stayed in /tmp) or if the instructor's dist/ changed."""
+    _stop_background()
     left = sorted(set(os.listdir(_SESSION)) - EXPECTED)
     shutil.rmtree(_SESSION, ignore_errors=True)
     problems = []
@@ -74,18 +84,72 @@ def pytest_sessionfinish(session, exitstatus):
             (reporter.write_line if reporter else print)(f"HYGIENE FAILURE: {p}")
 
 
+class _FullBuilds:
+    """Every assignment's full build (``otter assign``: its solution check runs in a
+    kernel), started in threads at collection when a test needs one, two at a time, so that
+    the builds overlap the tests that need none. Built with the environment of that moment
+    (a test may change os.environ for a while)."""
+
+    def __init__(self, names=None):
+        import concurrent.futures
+        env = dict(os.environ)
+        pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="build")
+        self.futures = {name: pool.submit(build.assign, name, env)
+                        for name in _longest_first(names or build.assignment_names())}
+        pool.shutdown(wait=False)
+
+    def get(self, name):
+        """The paths of the assignment ``name``, once built (now, if it was not asked for
+        at collection)."""
+        if name not in self.futures:
+            import concurrent.futures
+            self.futures[name] = concurrent.futures.Future()
+            self.futures[name].set_result(build.assign(name))
+        paths = self.futures[name].result()
+        if not Path(paths["zip"]).is_relative_to(build.DIST):
+            raise RuntimeError(f"{name} was built outside {build.DIST}: a test changed "
+                               "build.DIST while the builds ran (give it `background_finished`)")
+        return paths
+
+    def all(self):
+        return {name: self.get(name) for name in self.futures}
+
+
+_FULL_BUILDS = []
+
+
+def _background_futures():
+    return [f for b in _FULL_BUILDS for f in b.futures.values()] + \
+        [f for z in _ZIP_LANE for f in z.rows.values()] + \
+        [f for b in _BACKGROUND for f in (b.paths, b.graded)]
+
+
+def _stop_background():
+    """At the end (a run stopped early included): drop the background work not started,
+    and wait for the rest, which cleans up after itself."""
+    for future in _background_futures():
+        future.cancel()
+    for future in _background_futures():
+        if not future.cancelled():
+            future.exception()
+
+
+@pytest.fixture
+def background_finished():
+    """For a test that changes module-level folders the background work reads (build.DIST,
+    build.ASSIGNMENTS, fixtures.FIXTURES), or that times gradings against each other: it
+    waits until the background builds and gradings are done (these tests run last)."""
+    for future in _background_futures():
+        future.exception()  # done, whether it worked or not
+
+
 @pytest.fixture(scope="session")
 def built():
-    """Build (once) and return {assignment: its paths} for every assignment."""
+    """get(name): the paths of an assignment's full build (made once)."""
     assert build.DIST != REPO_DIST
-    cache = {}
-
-    def get(name):
-        if name not in cache:
-            cache[name] = build.assign(name)
-        return cache[name]
-
-    return get
+    if not _FULL_BUILDS:
+        _FULL_BUILDS.append(_FullBuilds())
+    return _FULL_BUILDS[0].get
 
 
 def _quick_builds():
@@ -99,12 +163,13 @@ def _quick_builds():
         return dict(zip(names, pool.map(inprocess.quick_build, names), strict=True))
 
 
-def _grade_fast_fixtures(paths):
+def _grade_fast_fixtures(paths, nice):
     """Every fast-lane fixture of every assignment, graded in process over all cores:
     {assignment: {fixture: row}}."""
     from autograder.instructor import inprocess
     # forkserver, not fork: this runs in a thread beside the tests (see below)
-    rows = inprocess.grade_many({n: (p, None) for n, p in paths.items()}, context="forkserver")
+    rows = inprocess.grade_many({n: (p, None) for n, p in paths.items()}, context="forkserver",
+                                nice=nice)
     return {n: {r["name"]: r for r in rows[n]} for n in paths}
 
 
@@ -114,34 +179,106 @@ class _Background:
     need it; those that wait for it run last (see pytest_collection_modifyitems).
 
     Everything the workers inherit is fixed here, in the main thread, before any test runs
-    (a test may change os.environ or the working folder for a while): the quick builds are
-    made now, and the forkserver the workers fork from is started now.
+    (a test may change os.environ or the working folder for a while): the forkserver the
+    workers fork from is started now, and the fast lane alone makes its quick builds now.
+
+    Beside the slow lane (``full_builds`` given) it grades the full builds, once they are
+    made, and its workers run at niceness 19: they take only the CPU the slow tests leave
+    idle while they wait for kernels, so that kernels under time limits and the test that
+    measures a CPU hog's effect on its neighbour keep the cores.
     """
 
-    def __init__(self):
+    def __init__(self, full_builds=None):
         import concurrent.futures
         import multiprocessing.forkserver
-        self.paths = _quick_builds()
+        quick = _quick_builds() if full_builds is None else None
         multiprocessing.forkserver.set_forkserver_preload(["autograder.instructor.inprocess"])
         multiprocessing.forkserver.ensure_running()
         pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fast-lane")
-        self.graded = pool.submit(_grade_fast_fixtures, self.paths)
+        self.paths = pool.submit(full_builds.all if quick is None else lambda: quick)
+        self.graded = pool.submit(lambda: _grade_fast_fixtures(
+            self.paths.result(), 0 if quick else 19))
         pool.shutdown(wait=False)
 
 
 _BACKGROUND = []
 
 
+class _ZipLane:
+    """Every zip-lane fixture (:func:`fixtures.zip_lane`) of every assignment, graded
+    through the real zip in a thread started at collection, assignment by assignment as
+    their full builds are made (each grading runs its own processes and kernels, two at a
+    time), so that it overlaps the tests that need none of it. ``get(name, fixture)``
+    waits for that assignment's rows. The graders get the environment of collection time
+    (a test may change os.environ for a while)."""
+
+    def __init__(self, full_builds, names=None):
+        import concurrent.futures
+
+        from autograder.instructor import fixtures
+        self.builds, self.environ = full_builds, dict(os.environ)
+        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="zip-lane")
+        self.rows = {name: pool.submit(self._grade, fixtures, name)
+                     for name in _longest_first(names or build.assignment_names())}
+        pool.shutdown(wait=False)
+
+    def _grade(self, fixtures, name):
+        rows = fixtures.grade_fixtures(name, self.builds.get(name), fixtures.zip_lane(name),
+                                       environ=self.environ)
+        return {row["name"]: row for row in rows}
+
+    def get(self, name, fixture):
+        return self.rows[name].result()[fixture]
+
+
+_ZIP_LANE = []
+
+
+@pytest.fixture(scope="session")
+def graded(built):
+    """get(name, fixture): the row of a zip-lane fixture graded through the zip."""
+    if not _ZIP_LANE:
+        _ZIP_LANE.append(_ZipLane(_FULL_BUILDS[0]))
+    return _ZIP_LANE[0].get
+
+
+def _longest_first(names):
+    """Assignments by the number of fixtures their zip lane grades, most first: the
+    longest grading starts first (built first), the others fill in beside it."""
+    from autograder.instructor import fixtures
+    return sorted(names, key=lambda name: -len(fixtures.zip_lane(name)))
+
+
+def _uses(item, *names):
+    return any(n in getattr(item, "fixturenames", ()) for n in names)
+
+
+def _assignments_of(items, fixture):
+    """The assignments the tests using ``fixture`` are about (their ``name`` parameter, in
+    the order of the assignments), or None (all) if one of them names none."""
+    named = set()
+    for item in items:
+        if _uses(item, fixture):
+            name = getattr(item, "callspec", None) and item.callspec.params.get("name")
+            if name not in build.assignment_names():
+                return None
+            named.add(name)
+    return [n for n in build.assignment_names() if n in named]
+
+
 def pytest_collection_finish(session):
-    """In the fast lane alone, start the background grading now. With slow tests in the
-    session it waits until a test needs it: kernels under time limits, and a test that
-    measures how much a CPU hog slows its neighbour, must not share the cores with it."""
+    """Start what the tests will need, in the background: the full builds if a test uses
+    one, and the fast lane's grading if a test waits for it (see :class:`_Background`)."""
     items = session.items
-    if any(item.get_closest_marker("slow") for item in items):
+    if session.config.option.collectonly:
         return
-    if any(f in getattr(item, "fixturenames", ()) for item in items
-           for f in ("fast_graded", "quick_built")):
-        _BACKGROUND.append(_Background())
+    if any(_uses(item, "built") for item in items):
+        _FULL_BUILDS.append(_FullBuilds(_assignments_of(items, "built")))
+    if any(_uses(item, "graded") for item in items):
+        _ZIP_LANE.append(_ZipLane(_FULL_BUILDS[0], _assignments_of(items, "graded")))
+    if any(_uses(item, "fast_graded", "quick_built") for item in items):
+        slow = any(item.get_closest_marker("slow") for item in items)
+        _BACKGROUND.append(_Background(_FULL_BUILDS[0] if slow and _FULL_BUILDS else None))
 
 
 def _background():
@@ -152,8 +289,9 @@ def _background():
 
 @pytest.fixture(scope="session")
 def quick_built():
-    """{assignment: paths} of the quick builds (shared: never rebuild them in a test)."""
-    return _background().paths
+    """{assignment: paths} of the builds the fast lane grades (shared: never rebuild them
+    in a test)."""
+    return _background().paths.result()
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,11 @@
 """Do the built assignments grade as they should, through the real zip and `otter run`?
 
 For every assignment: the build produces otter's layout under dist/<name>/, the student
-notebook holds no solution, hidden test or answer and runs top to bottom in a fresh
-kernel, and every `lane: kernel` fixture submission in tests/fixtures/<name>.yaml gets its
-exact expected score and feedback (the others are graded in process by
-tests/test_fast_lane.py; a sample of them is graded here too, to show the lanes agree).
+notebook holds no solution, hidden test or answer (it runs top to bottom in a fresh kernel,
+its checks passing once the solution is typed in: tests/test_student_notebook.py), and
+every `lane: kernel` fixture submission in tests/fixtures/<name>.yaml gets its exact
+expected score and feedback (the others are graded in process by tests/test_fast_lane.py;
+a sample of them is graded here too, to show the lanes agree).
 """
 
 import json
@@ -13,45 +14,12 @@ import zipfile
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from autograder.instructor import build, fixtures
 
 ASSIGNMENTS = build.assignment_names()
 CATALOGUES = {a: fixtures.load_catalogue(a) for a in ASSIGNMENTS
               if (fixtures.FIXTURES / f"{a}.yaml").exists()}
-AGREEMENT_SAMPLE = 2  # fast-lane fixtures per assignment also graded through the zip
-
-
-def agreement_sample(name):
-    """Fast-lane fixtures graded in both lanes: the first few whose feedback is checked."""
-    catalogue = CATALOGUES[name]
-    fast = [f for f in catalogue if f != "solution" and fixtures.lane(catalogue[f]) == "fast"]
-    named = [f for f in fast if catalogue[f].get("expect", {}).get("messages")]
-    return (named + [f for f in fast if f not in named])[:AGREEMENT_SAMPLE]
-
-
-def slow_lane(name):
-    """The fixtures graded through the zip: every `lane: kernel` one, and the sample."""
-    catalogue = CATALOGUES[name]
-    return [f for f in catalogue if fixtures.lane(catalogue[f]) == "kernel"] \
-        + agreement_sample(name)
-
-
-@pytest.fixture(scope="module")
-def graded(built):
-    """Grade all fixtures of an assignment once, in parallel, on first use; get(name, fixture)."""
-    rows = {}
-
-    def get(name, fixture):
-        if (name, fixture) not in rows:
-            for row in fixtures.grade_fixtures(name, built(name), slow_lane(name)):
-                rows[(name, row["name"])] = row
-        return rows[(name, fixture)]
-
-    return get
-
-
 def test_every_assignment_has_a_fixture_catalogue():
     """Is there a fixture catalogue for each assignment in assignments/?"""
     assert ASSIGNMENTS and sorted(CATALOGUES) == ASSIGNMENTS
@@ -122,21 +90,8 @@ def test_student_notebook_holds_no_solution_hidden_test_or_answer(built, name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_student_notebook_runs_top_to_bottom(built, name, tmp_path):
-    """Does the blank student notebook run in a fresh kernel without raising?"""
-    paths = built(name)
-    nb = nbformat.read(paths["student"], as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(paths["student"].parent)}}).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
-    assert not errors, errors[0]
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("name, fixture",
-                         [(a, f) for a in CATALOGUES for f in slow_lane(a)])
+                         [(a, f) for a in CATALOGUES for f in fixtures.zip_lane(a)])
 def test_fixture_gets_its_expected_score(graded, name, fixture):
     """Does this fixture submission get exactly its expected points and feedback through
     the zip (every `lane: kernel` fixture, and the agreement sample)?"""
@@ -149,7 +104,7 @@ def test_fixture_gets_its_expected_score(graded, name, fixture):
 def test_the_two_lanes_agree(graded, fast_graded, name):
     """Do the fast lane (in process) and the zip (sandboxed kernel) give the same scores and
     the same feedback, word for word, on a sample of ordinary fixtures?"""
-    sample = agreement_sample(name)
+    sample = fixtures.agreement_sample(name)
     assert sample
     for fixture in ["solution", *sample]:
         slow, fast = graded(name, fixture), fast_graded[name][fixture]
@@ -177,31 +132,9 @@ def test_solution_scores_full_and_blank_scores_zero(graded, name):
     assert all(v == 0 for v in blank["scores"].values())
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_grader_check_passes_correct_answers_in_the_student_notebook(built, name):
-    """With the solution's code typed into the student notebook, does every grader.check pass?"""
-    paths = built(name)
-    student = nbformat.read(paths["student"], as_version=4)
-    solution = nbformat.read(paths["solution"], as_version=4)
-    stu_code = [c for c in student.cells if c.cell_type == "code"]
-    sol_code = [c for c in solution.cells if c.cell_type == "code"]
-    assert len(stu_code) == len(sol_code)
-    for s, t in zip(stu_code, sol_code, strict=True):
-        if "grader.export" not in s.source:
-            s.source = t.source
-    student.cells = [c for c in student.cells if "grader.export" not in c.get("source", "")]
-    NotebookClient(student, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(paths["student"].parent)}}).execute()
-    checks = [c for c in student.cells if c.cell_type == "code" and "grader.check(" in c.source]
-    assert checks
-    for cell in checks:
-        text = json.dumps(cell.outputs)
-        assert "passed" in text and "failed" not in text.lower(), (cell.source, text[:500])
-
 
 @pytest.mark.slow
-def test_a_failing_solution_check_fails_the_build(tmp_path, monkeypatch):
+def test_a_failing_solution_check_fails_the_build(tmp_path, monkeypatch, background_finished):
     """If the master's own solution fails its tests, does the build stop with otter's reason?"""
     master = nbformat.read(build.ASSIGNMENTS / "matrix-backprop" / "matrix-backprop.ipynb",
                            as_version=4)
@@ -247,7 +180,7 @@ def test_the_installed_package_holds_no_hidden_test_or_reference(built, name, tm
 
 
 @pytest.mark.slow
-def test_a_rebuild_keeps_graded_results(tmp_path, monkeypatch):
+def test_a_rebuild_keeps_graded_results(tmp_path, monkeypatch, background_finished):
     """Does building over an existing dist/<name>/ replace otter's layout and keep the graded
     results an instructor wrote beside it?"""
     import shutil

@@ -11,7 +11,7 @@ from autograder.instructor import build, fixtures
 
 
 @pytest.fixture
-def fake_build(tmp_path, monkeypatch):
+def fake_build(tmp_path, monkeypatch, background_finished):
     """Three assignments whose otter assign and sample grading are stand-ins; ``b`` has no
     fixture catalogue and ``c`` one that is not YAML. Returns the list of calls made."""
     catalogues = tmp_path / "fixtures"

@@ -144,7 +144,8 @@ def test_interrupted_run_resumes_without_regrading(folder, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_cpu_hog_does_not_slow_its_neighbour_more_than_twice(built, tmp_path, monkeypatch):
+def test_a_cpu_hog_does_not_slow_its_neighbour_more_than_twice(built, tmp_path, monkeypatch,
+                                                           background_finished):
     """Graded beside 17 busy processes (--jobs 2), is an honest submission within 2x of its
     time alone? Each submission may use one core at most (a cgroup), so the hog's processes
     share one submission's part of the machine."""

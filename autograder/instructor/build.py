@@ -255,11 +255,12 @@ def _add_credit(generate, master):
 
 
 
-def assign(name: str) -> dict[str, Path | None]:
+def assign(name: str, env: dict[str, str] | None = None) -> dict[str, Path | None]:
     """Run otter assign for one assignment; raise BuildError with otter's output on failure.
 
     dist/ is made private (mode 700): it holds the zips, with the hidden tests and the
     reference, and a kernel grading locally runs as another user who must not read them.
+    ``env``: otter's environment (default: this process's).
     """
     DIST.mkdir(exist_ok=True)
     os.chmod(DIST, 0o700)
@@ -268,7 +269,7 @@ def assign(name: str) -> dict[str, Path | None]:
     if fresh.exists():
         shutil.rmtree(fresh)
     proc = subprocess.run([*otter_command(), "assign", str(master), str(fresh)],
-                          cwd=master.parent, capture_output=True, text=True)
+                          cwd=master.parent, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise BuildError(f"otter assign failed for {name}:\n{proc.stdout}\n{proc.stderr}")
     keep_student_part(fresh / "student")

@@ -82,6 +82,25 @@ def lane(spec) -> str:
     return declared
 
 
+AGREEMENT_SAMPLE = 2  # fast-lane fixtures per assignment also graded through the zip
+
+
+def agreement_sample(name: str) -> list[str]:
+    """Fast-lane fixtures graded in both lanes, to show that they agree: the first few
+    whose feedback is checked."""
+    catalogue = load_catalogue(name)
+    fast = [f for f in catalogue if f != "solution" and lane(catalogue[f]) == "fast"]
+    named = [f for f in fast if catalogue[f].get("expect", {}).get("messages")]
+    return (named + [f for f in fast if f not in named])[:AGREEMENT_SAMPLE]
+
+
+def zip_lane(name: str) -> list[str]:
+    """The fixtures the tests grade through the zip: every `lane: kernel` one, and the
+    agreement sample."""
+    catalogue = load_catalogue(name)
+    return [f for f in catalogue if lane(catalogue[f]) == "kernel"] + agreement_sample(name)
+
+
 def runs_in_process(name, spec) -> bool:
     """Whether the fast lane may grade a fixture in the test process: every fast-lane one,
     and the `lane: kernel` ones that are there only to be graded through the zip too (the
@@ -146,12 +165,13 @@ def build_submission(spec: dict[str, Any], paths: dict[str, Any], dest: str | Pa
     return dest
 
 
-def otter_run(zip_path: Path, submission: Path, out_dir: Path, timeout: float = 600
-              ) -> tuple[dict[str, Any], str]:
-    """Grade one submission with ``otter run``; return (results.json as a dict, stdout)."""
+def otter_run(zip_path: Path, submission: Path, out_dir: Path, timeout: float = 600,
+              env: dict[str, str] | None = None) -> tuple[dict[str, Any], str]:
+    """Grade one submission with ``otter run``; return (results.json as a dict, stdout).
+    ``env``: otter's environment (default: this process's)."""
     cmd = [*otter_command(), "run", "-a", str(zip_path), "-o", str(out_dir), "--no-logo",
            str(submission)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     results = Path(out_dir) / "results.json"
     if not results.exists():
         raise RuntimeError(f"otter run wrote no results.json for {submission}:\n"
@@ -235,11 +255,14 @@ def compare(spec: dict[str, Any], results: dict[str, Any], full: dict[str, float
 
 
 def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None = None,
-                   jobs: int | None = None) -> list[dict[str, Any]]:
+                   jobs: int | None = None, environ: dict[str, str] | None = None
+                   ) -> list[dict[str, Any]]:
     """Build and grade fixtures of an assignment in parallel; return one row per fixture.
 
     A row: {"name", "total", "possible", "scores", "problems", "as_expected", "results"}.
     Full marks per question come from the master notebook (:func:`coverage.full_marks`).
+    ``environ``: the graders' environment, before each fixture's own variables (default:
+    this process's, as each grading starts).
     """
     catalogue = load_catalogue(name)
     names = list(catalogue) if names is None else list(names)
@@ -258,10 +281,11 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
         if spec.get("attack"):  # payloads act only in a grading carrying this marker
             env["BACKPROP_ATTACK_MARK"] = marks[fixture]
         if spec.get("via", "gradescope") == "gradescope":
-            results, log = gradescope_run(paths["zip"], sub, d, env=env)
+            results, log = gradescope_run(paths["zip"], sub, d, env=env, base=environ)
             results_file = d / "autograder" / "results" / "results.json"
         else:
-            results, log = otter_run(paths["zip"], sub, out)
+            results, log = otter_run(paths["zip"], sub, out,
+                                     env=None if environ is None else {**environ, **env})
             results_file = out / "results.json"
         elapsed = time.monotonic() - start
         if spec.get("recheck_after"):  # a process left behind must not rewrite the results

@@ -57,12 +57,14 @@ MAX_UNZIPPED = 256 * 2**20  # bytes an uploaded zip may unpack to (Gradescope ta
 
 def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Path,
                    timeout: float = GRADER_TIMEOUT, env: dict[str, str] | None = None,
-                   worker: Any = None) -> tuple[dict[str, Any], str]:
+                   worker: Any = None, base: dict[str, str] | None = None
+                   ) -> tuple[dict[str, Any], str]:
     """Grade as Gradescope does: the zip's run_otter.py in a copy of /autograder's layout.
 
     Returns (results.json as a dict, output). The submission is unpacked into submission/
     if it is a zip, as Gradescope does with an uploaded zip. ``env`` adds variables to the
-    grader's environment (limits, or the tests' attack marker). With a ``worker``
+    grader's environment (limits, or the tests' attack marker) to ``base`` (default: this
+    process's environment). With a ``worker``
     (:class:`autograder.instructor.preload.Worker`) run_otter.py runs in a fork of it, its
     imports already done, instead of a new Python.
     """
@@ -84,7 +86,8 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
             zf.extractall(ag / "submission")
     else:
         shutil.copy(submission, ag / "submission", follow_symlinks=False)
-    env = {**os.environ, **(env or {}), "BACKPROP_AUTOGRADER_DIR": str(ag)}
+    env = {**(os.environ if base is None else base), **(env or {}),
+           "BACKPROP_AUTOGRADER_DIR": str(ag)}
     script = ag / "source" / "run_otter.py"
     try:
         if worker is None:

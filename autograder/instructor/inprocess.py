@@ -263,13 +263,14 @@ def fast_fixtures(name) -> list[str]:
 
 def grade_many(jobs_by_name: dict[str, tuple[dict[str, Any], list[str] | None]],
                workers: int | None = None, work: Path | None = None, chunk: int = 6,
-               context: str = "fork") -> dict[str, list[dict[str, Any]]]:
+               context: str = "fork", nice: int = 0) -> dict[str, list[dict[str, Any]]]:
     """Grade fixtures of several assignments in process, split over ``workers`` processes.
 
     ``jobs_by_name``: {assignment: (paths, fixture names or None for every fast one)}.
     Returns {assignment: rows}; a row as :func:`fixtures.grade_fixtures` gives, plus
     ``cases`` (see :func:`case_outcomes`). ``context``: how the worker processes start
     ("forkserver" when called from a thread, where forking this process is unsafe).
+    ``nice``: added to the workers' niceness (19: they use only the CPU nothing else wants).
     """
     import concurrent.futures
     import multiprocessing
@@ -281,7 +282,8 @@ def grade_many(jobs_by_name: dict[str, tuple[dict[str, Any], list[str] | None]],
     workers = workers or os.cpu_count() or 1
     graded = {name: {} for name in jobs_by_name}
     with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context(context)) as pool:
+            workers, mp_context=multiprocessing.get_context(context),
+            initializer=os.nice, initargs=(nice,)) as pool:
         for (name, *_), done in zip(tasks, pool.map(_grade_chunk_args, tasks), strict=True):
             for fixture, results, cases, error in done:
                 graded[name][fixture] = (results, cases, error)

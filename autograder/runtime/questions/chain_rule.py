@@ -298,10 +298,36 @@ def q2_2c_values(gd_train: object, forward: object, output_grads: object) -> Non
                             **IMPLEMENTED,
                             mistakes={d: wrong[k] for d, wrong in mistakes.items()})
         except AnswerError:
+            if _helpers_are_right(forward, output_grads, start, X):
+                raise  # carried forward, they give the reference training gd_train missed
             carried = _own_training(start, X, y, lr, steps, forward, output_grads)
             if carried is None or not all(matches(got[k], carried[k], IMPLEMENTED)
                                           for k in ("W1", "b1", "W0", "b0")):
                 raise
+
+
+def _helpers_are_right(forward, output_grads, start, X) -> bool:
+    """Whether the student's forward and output_grads give the reference's values on every
+    sample of ``X``, at the training's start and at weights of both signs. Then the training
+    carried forward with them is the reference's: there is no need to work it out (about
+    1,400 calls into the student's functions)."""
+    mixed = ref.random_params(X.shape[1], len(start["b0"]), np.random.default_rng(2205))
+    try:
+        for p in (start, mixed):
+            args = (p["W0"], p["b0"], p["W1"], p["b1"])
+            for x in X:
+                z, y_hat = forward_format(call(forward, x.copy(), *args, name="forward"),
+                                          len(p["b0"]), "forward")
+                want_z, want_y = ref.forward(x, *args)
+                grads = check_returned(call(output_grads, x.copy(), *args,
+                                            name="output_grads"), "output_grads")
+                want = ref.output_grads(x, *args)
+                if not (matches(z, want_z, IMPLEMENTED) and matches(y_hat, want_y, IMPLEMENTED)
+                        and all(matches(grads[k], want[k], IMPLEMENTED) for k in want)):
+                    return False
+    except Exception:  # noqa: BLE001 - failing helpers are not right
+        return False
+    return True
 
 
 def _own_training(start, X, y, lr, steps, forward, output_grads):

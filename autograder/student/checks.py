@@ -216,6 +216,38 @@ def call(function, *args, name=None):
     return check_not_none_result(result, name)
 
 
+def call_each(function, args_list, name=None):
+    """Call a student's function on each argument tuple of ``args_list``; yield each result
+    as :func:`call` would return it: an exception the function raises, or a result of
+    None, becomes the same AnswerError, at the same item.
+
+    For calls that do not depend on each other's results. A function in the sandboxed
+    kernel (one with a ``call_each`` method,
+    :meth:`autograder.runtime.sandbox.RemoteFunction.call_each`) is called on every tuple
+    in one request when the first result is asked for, the calls stopping at the first
+    that raises; any other function is called as each result is asked for. Either way a
+    loop that checks each result before asking for the next meets the same errors, in the
+    same order, as calling one by one.
+    """
+    name = name or getattr(function, "__name__", "your function")
+    check_callable(function, name)
+    batched = getattr(function, "call_each", None)
+    if batched is None:
+        for args in args_list:
+            yield call(function, *args, name=name)
+        return
+    try:
+        returned, error = batched([tuple(args) for args in args_list])
+    except AnswerError:
+        raise
+    except Exception as e:  # as `call` says it: the first call's error
+        returned, error = [], e
+    for result, _warnings in returned:
+        yield check_not_none_result(result, name)
+    if isinstance(error, AnswerError):
+        raise error
+    if error is not None:
+        raise AnswerError(f"{name} raised {_error_text(error)}") from None
 
 
 def shape_answer(value, name, *, min_size=0):

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.runtime import wire, wire_kernel
 from autograder.runtime.sandbox import KernelGone, RemoteFunction, SandboxTimeout, StudentError
-from autograder.student.checks import AnswerError, call, call_each
+from autograder.student.checks import AnswerError, call, call_all, call_each
 
 
 class CountingKernel:
@@ -233,3 +233,34 @@ def test_a_failing_batch_is_the_first_calls_error():
 
     assert results(Broken(), [(1,), (2,)]) == results_one_by_one(Broken(), [(1,)]) == \
         ([], "f raised RuntimeError: down")
+
+
+def outcomes_text(outcomes):
+    return [str(o) if isinstance(o, AnswerError) else
+            (o.tolist() if isinstance(o, np.ndarray) else o) for o in outcomes]
+
+
+@pytest.mark.parametrize("args_list", INPUTS + [
+    [("raise",), (2,), ("raise",), ("none",), (3,)], [("raise",), ("raise",)]])
+@pytest.mark.parametrize("remote", [True, False])
+def test_call_all_gives_each_call_what_call_gives(args_list, remote):
+    """Local or in the kernel: does call_all give, for every tuple, the result or the
+    AnswerError `call` gives, calling on after an error, with one request more per raise?"""
+    kernel = CountingKernel()
+    function = RemoteFunction(kernel, "square") if remote else kernel.globals["square"]
+    want = []
+    for args in args_list:
+        try:
+            want.append(call(function, *args))
+        except AnswerError as e:
+            want.append(e)
+    kernel.requests.clear()
+    assert outcomes_text(call_all(function, args_list)) == outcomes_text(want)
+    if remote:
+        raises = sum(1 for (x,) in args_list[:-1] if isinstance(x, str) and x == "raise")
+        assert len(kernel.requests) == 1 + raises
+
+
+def test_call_all_of_no_function_is_the_same_error_for_every_call():
+    assert outcomes_text(call_all(None, [(1,), (2,)], name="f")) == [
+        "f is not defined: did you run the cell that defines it?"] * 2

@@ -244,10 +244,54 @@ def call_each(function, args_list, name=None):
         returned, error = [], e
     for result, _warnings in returned:
         yield check_not_none_result(result, name)
-    if isinstance(error, AnswerError):
-        raise error
     if error is not None:
-        raise AnswerError(f"{name} raised {_error_text(error)}") from None
+        raise _raised(error, name)
+
+
+def _raised(error, name):
+    """The AnswerError that :func:`call` raises for a call that raised ``error``."""
+    return error if isinstance(error, AnswerError) else \
+        AnswerError(f"{name} raised {_error_text(error)}")
+
+
+def call_all(function, args_list, name=None):
+    """Call a student's function on every argument tuple of ``args_list``; return, per
+    tuple, what :func:`call` gives: its result, or the AnswerError it raises (a raise, a
+    result of None, no function at all).
+
+    For calls that do not depend on each other and whose errors a test handles one by one.
+    A function in the sandboxed kernel is called in batches
+    (:meth:`autograder.runtime.sandbox.RemoteFunction.call_each`): one request, and one
+    more after each call that raises, for the calls after it.
+    """
+    name = name or getattr(function, "__name__", "your function")
+    args_list = [tuple(args) for args in args_list]
+    batched = getattr(function, "call_each", None)
+    if batched is None or not callable(function):
+        return [_outcome(function, args, name) for args in args_list]
+    out = []
+    while len(out) < len(args_list):
+        try:
+            returned, error = batched(args_list[len(out):])
+        except Exception as e:  # as `call` says it: the first call's error
+            returned, error = [], e
+        for result, _warnings in returned:
+            try:
+                out.append(check_not_none_result(result, name))
+            except AnswerError as e:
+                out.append(e)
+        if error is not None:
+            out.append(_raised(error, name))
+        elif not returned:
+            break
+    return out
+
+
+def _outcome(function, args, name):
+    try:
+        return call(function, *args, name=name)
+    except AnswerError as e:
+        return e
 
 
 def shape_answer(value, name, *, min_size=0):

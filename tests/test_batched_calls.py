@@ -255,12 +255,24 @@ def test_call_all_gives_each_call_what_call_gives(args_list, remote):
         except AnswerError as e:
             want.append(e)
     kernel.requests.clear()
-    assert outcomes_text(call_all(function, args_list)) == outcomes_text(want)
+    assert outcomes_text(list(call_all(function, args_list))) == outcomes_text(want)
     if remote:
         raises = sum(1 for (x,) in args_list[:-1] if isinstance(x, str) and x == "raise")
         assert len(kernel.requests) == 1 + raises
 
 
 def test_call_all_of_no_function_is_the_same_error_for_every_call():
-    assert outcomes_text(call_all(None, [(1,), (2,)], name="f")) == [
+    assert outcomes_text(list(call_all(None, [(1,), (2,)], name="f"))) == [
         "f is not defined: did you run the cell that defines it?"] * 2
+
+
+def test_call_all_calls_as_outcomes_are_asked_for():
+    """Is a local function called only when its outcome is asked for, and a kernel's
+    function in one request then?"""
+    calls = []
+    outcomes = call_all(lambda x: calls.append(x) or x, [(1,), (2,)], name="f")
+    assert next(outcomes) == 1 and calls == [1]
+    kernel = CountingKernel()
+    outcomes = call_all(RemoteFunction(kernel, "square"), [(1,), (2,)])
+    assert kernel.requests == []
+    assert list(outcomes) == [1, 4] and kernel.requests == [("call_each", 2)]

@@ -255,36 +255,41 @@ def _raised(error, name):
 
 
 def call_all(function, args_list, name=None):
-    """Call a student's function on every argument tuple of ``args_list``; return, per
+    """Call a student's function on every argument tuple of ``args_list``; yield, per
     tuple, what :func:`call` gives: its result, or the AnswerError it raises (a raise, a
     result of None, no function at all).
 
     For calls that do not depend on each other and whose errors a test handles one by one.
     A function in the sandboxed kernel is called in batches
-    (:meth:`autograder.runtime.sandbox.RemoteFunction.call_each`): one request, and one
-    more after each call that raises, for the calls after it.
+    (:meth:`autograder.runtime.sandbox.RemoteFunction.call_each`): one request when the
+    first outcome is asked for, and one more after each call that raises, for the calls
+    after it. Any other function is called as each outcome is asked for.
     """
     name = name or getattr(function, "__name__", "your function")
     args_list = [tuple(args) for args in args_list]
     batched = getattr(function, "call_each", None)
     if batched is None or not callable(function):
-        return [_outcome(function, args, name) for args in args_list]
-    out = []
-    while len(out) < len(args_list):
+        for args in args_list:
+            yield _outcome(function, args, name)
+        return
+    done = 0
+    while done < len(args_list):
         try:
-            returned, error = batched(args_list[len(out):])
+            returned, error = batched(args_list[done:])
         except Exception as e:  # as `call` says it: the first call's error
             returned, error = [], e
         for result, _warnings in returned:
+            done += 1
             try:
-                out.append(check_not_none_result(result, name))
+                outcome = check_not_none_result(result, name)
             except AnswerError as e:
-                out.append(e)
+                outcome = e
+            yield outcome
         if error is not None:
-            out.append(_raised(error, name))
+            done += 1
+            yield _raised(error, name)
         elif not returned:
-            break
-    return out
+            return
 
 
 def _outcome(function, args, name):

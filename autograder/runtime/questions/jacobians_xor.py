@@ -24,7 +24,14 @@ from autograder.runtime.verdicts import (
     check_letters,
     check_number,
 )
-from autograder.student.checks import AnswerError, answer_item, as_float_array, call, check_scalar
+from autograder.student.checks import (
+    AnswerError,
+    answer_item,
+    as_float_array,
+    call,
+    call_each,
+    check_scalar,
+)
 from autograder.student.jacobians_xor import (
     GRAPH_INPUTS,
     GRAPH_INTERMEDIATE,
@@ -273,9 +280,11 @@ def tanh_prime_mistakes(z):
 
 def _check_activation(fn, name, fn_ref, z, grid, mistakes):
     """Does ``fn`` match ``fn_ref`` at random ``z`` (naming ``mistakes``) and on ``grid``?"""
-    for point, where, catalogue in [(z, "", mistakes(z)), (grid, " on [-10, 10]", None)]:
+    cases = [(z, "", mistakes(z)), (grid, " on [-10, 10]", None)]
+    results = call_each(fn, [(point,) for point, _, _ in cases], name=name)
+    for (point, where, catalogue), result in zip(cases, results, strict=True):
         label = f"{name}(z){where}"
-        got = activation_output(call(fn, point, name=name), point.shape, label)
+        got = activation_output(result, point.shape, label)
         check_close(got, fn_ref(point), label, **IMPLEMENTED, mistakes=catalogue)
 
 
@@ -371,10 +380,12 @@ def _quiet_call(fn, fn_name, z, name):
 def q3_softmax_values(softmax) -> None:
     """Does softmax match the reference at random z?"""
     rng = np.random.default_rng(35)
-    for m in (3, 5):
-        z = rng.normal(scale=2, size=m)
+    points = [rng.normal(scale=2, size=m) for m in (3, 5)]
+    results = call_each(softmax, [(z,) for z in points], name="softmax")
+    for z, result in zip(points, results, strict=True):
+        m = z.size
         name = f"softmax(z) for z of shape ({m},)"
-        got = vector_output(call(softmax, z, name="softmax"), (m,), name)
+        got = vector_output(result, (m,), name)
         check_close(got, ref.softmax(z), name, **IMPLEMENTED, mistakes=softmax_mistakes(z))
 
 
@@ -389,10 +400,12 @@ def q3_softmax_stable(softmax) -> None:
 def q3_softmax_jacobian_values(softmax_jacobian) -> None:
     """Does softmax_jacobian match the reference (checked by central differences) at random z?"""
     rng = np.random.default_rng(36)
-    for m in (3, 5):
-        z = rng.normal(scale=2, size=m)
+    points = [rng.normal(scale=2, size=m) for m in (3, 5)]
+    results = call_each(softmax_jacobian, [(z,) for z in points], name="softmax_jacobian")
+    for z, result in zip(points, results, strict=True):
+        m = z.size
         name = f"softmax_jacobian(z) for z of shape ({m},)"
-        got = vector_output(call(softmax_jacobian, z, name="softmax_jacobian"), (m, m), name)
+        got = vector_output(result, (m, m), name)
         check_close(got, ref.softmax_jacobian(z), name, **IMPLEMENTED,
                     mistakes=softmax_jacobian_mistakes(z))
 
@@ -594,9 +607,9 @@ def q5_function(graph_forward_backward) -> None:
     points = [ref.graph_point, (0.5, -0.7, 3.5)]
     points += [(float(rng.uniform(0.3, 4.0)), float(rng.normal()), float(rng.uniform(1.5, 4.0))
                 * float(rng.choice([-1.0, 1.0]))) for _ in range(3)]
-    for x, y, z in points:
-        got = graph_function_values(call(graph_forward_backward, x, y, z,
-                                         name="graph_forward_backward"))
+    results = call_each(graph_forward_backward, points, name="graph_forward_backward")
+    for (x, y, z), result in zip(points, results, strict=True):
+        got = graph_function_values(result)
         want = ref.graph_forward_backward(x, y, z)
         mistakes = graph_mistakes(x, y, z)
         for key in want:

@@ -125,11 +125,16 @@ def _jacobian(value, name, out_shape, in_shape):
         raise
 
 
-def _check_jacobian(fn, fn_name, args, name, out_shape, forward, point, mistakes=None):
-    """Is ``fn(*args)`` the central-difference Jacobian of ``forward`` at ``point``?"""
-    got = _jacobian(call(fn, *args, name=fn_name), name, out_shape, np.shape(point))
-    want = numerical_jacobian(forward, point, h=FD_STEP)
-    check_close(got, want, name, **IMPLEMENTED, mistakes=mistakes)
+def _check_jacobians(fn, fn_name, cases):
+    """For each case ``(args, name, out_shape, forward, point, mistakes)`` in turn: is
+    ``fn(*args)`` the central-difference Jacobian of ``forward`` at ``point``? The calls
+    go to the kernel in one batch."""
+    results = call_each(fn, [case[0] for case in cases], name=fn_name)
+    for (_, name, out_shape, forward, point, mistakes), result in zip(cases, results,
+                                                                      strict=True):
+        got = _jacobian(result, name, out_shape, np.shape(point))
+        want = numerical_jacobian(forward, point, h=FD_STEP)
+        check_close(got, want, name, **IMPLEMENTED, mistakes=mistakes)
 
 
 def sq_norm_mistakes(w):
@@ -177,50 +182,55 @@ def XWt_mistakes(X, k):
 def q2_values_constant(jac_constant) -> None:
     """Is jac_constant(w) the central-difference Jacobian of f(w) = c at random w?"""
     rng = np.random.default_rng(201)
+    cases = []
     for d in (3, 5):
         w = rng.normal(size=d)
-        _check_jacobian(jac_constant, "jac_constant", (w,),
-                        f"jac_constant(w) for w of shape ({d},)", (1,),
-                        partial(ref.f_constant, c=7.0), w)
+        cases.append(((w,), f"jac_constant(w) for w of shape ({d},)", (1,),
+                      partial(ref.f_constant, c=7.0), w, None))
+    _check_jacobians(jac_constant, "jac_constant", cases)
 
 
 def q2_values_sq_norm(jac_sq_norm) -> None:
     """Is jac_sq_norm(w) the central-difference Jacobian of ||w||^2 at random w?"""
     rng = np.random.default_rng(202)
+    cases = []
     for d in (3, 5):
         w = rng.normal(size=d)
-        _check_jacobian(jac_sq_norm, "jac_sq_norm", (w,),
-                        f"jac_sq_norm(w) for w of shape ({d},)", (1,), ref.f_sq_norm, w,
-                        sq_norm_mistakes(w))
+        cases.append(((w,), f"jac_sq_norm(w) for w of shape ({d},)", (1,), ref.f_sq_norm, w,
+                      sq_norm_mistakes(w)))
+    _check_jacobians(jac_sq_norm, "jac_sq_norm", cases)
 
 
 def q2_values_dot(jac_dot) -> None:
     """Is jac_dot(w, x) the central-difference Jacobian of w^T x at random w, x?"""
     rng = np.random.default_rng(203)
+    cases = []
     for d in (3, 5):
         w, x = rng.normal(size=d), rng.normal(size=d)
-        _check_jacobian(jac_dot, "jac_dot", (w, x),
-                        f"jac_dot(w, x) for w and x of shape ({d},)", (1,),
-                        partial(ref.f_dot, x=x), w, dot_mistakes(w, x))
+        cases.append(((w, x), f"jac_dot(w, x) for w and x of shape ({d},)", (1,),
+                      partial(ref.f_dot, x=x), w, dot_mistakes(w, x)))
+    _check_jacobians(jac_dot, "jac_dot", cases)
 
 
 def q2_values_matvec(jac_matvec) -> None:
     """Is jac_matvec(w, X) the central-difference Jacobian of X w at random w, X?"""
     rng = np.random.default_rng(204)
+    cases = []
     for n, d in [(5, 3), (2, 4), (3, 3)]:
         w, X = rng.normal(size=d), rng.normal(size=(n, d))
-        _check_jacobian(jac_matvec, "jac_matvec", (w, X),
-                        f"jac_matvec(w, X) for X of shape ({n}, {d})", (n,),
-                        partial(ref.f_matvec, X=X), w, matvec_mistakes(w, X))
+        cases.append(((w, X), f"jac_matvec(w, X) for X of shape ({n}, {d})", (n,),
+                      partial(ref.f_matvec, X=X), w, matvec_mistakes(w, X)))
+    _check_jacobians(jac_matvec, "jac_matvec", cases)
 
 
 def _vector_map_values(fn, name: str, f_ref, mistakes, seed: int) -> None:
     """Is ``fn(w)`` the central-difference Jacobian of ``f_ref`` at random w of two sizes?"""
     rng = np.random.default_rng(seed)
+    cases = []
     for d in (3, 5):
         w = rng.normal(size=d)
-        _check_jacobian(fn, name, (w,), f"{name}(w) for w of shape ({d},)", (d,), f_ref, w,
-                        mistakes(w))
+        cases.append(((w,), f"{name}(w) for w of shape ({d},)", (d,), f_ref, w, mistakes(w)))
+    _check_jacobians(fn, name, cases)
 
 
 def q2_values_identity(jac_identity) -> None:
@@ -236,11 +246,13 @@ def q2_values_square(jac_square) -> None:
 def q2_extra_values(jac_XWt) -> None:
     """Is jac_XWt(W, X) the central-difference Jacobian of X W^T at random W, X?"""
     rng = np.random.default_rng(207)
+    cases = []
     for n, d, k in [(5, 3, 4), (2, 3, 4), (4, 2, 3)]:
         W, X = rng.normal(size=(k, d)), rng.normal(size=(n, d))
-        _check_jacobian(jac_XWt, "jac_XWt", (W, X),
-                        f"jac_XWt(W, X) for W of shape ({k}, {d}) and X of shape ({n}, {d})",
-                        (n, k), partial(ref.f_XWt, X=X), W, XWt_mistakes(X, k))
+        cases.append(((W, X),
+                      f"jac_XWt(W, X) for W of shape ({k}, {d}) and X of shape ({n}, {d})",
+                      (n, k), partial(ref.f_XWt, X=X), W, XWt_mistakes(X, k)))
+    _check_jacobians(jac_XWt, "jac_XWt", cases)
 
 
 # --------------------------------------------------------------------------------------

@@ -258,7 +258,8 @@ class Sandbox:
 
 
 class RemoteFunction:
-    """A student's function living in the sandboxed kernel; calling it sends plain data."""
+    """A student's function living in the sandboxed kernel; calling it sends plain data.
+    :meth:`call_each` calls it on several argument tuples in one request."""
 
     def __init__(self, sandbox: Sandbox, name: str):
         self._sandbox, self.__name__ = sandbox, name

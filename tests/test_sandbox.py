@@ -117,6 +117,36 @@ def test_a_batch_of_reads_in_a_real_kernel_gives_what_reads_one_by_one_give(tmp_
 
 
 @pytest.mark.slow
+def test_a_batch_of_calls_in_a_real_kernel_gives_what_calls_one_by_one_give(tmp_path):
+    """In a real kernel, does call_each give in one request what calls one by one give,
+    stopping at the first error; and is a batch over the call time limit (a correct but
+    slowish function) made again one call at a time, each within its own limit?"""
+    path = notebook(tmp_path, "import time\n"
+                    "def f(x):\n    if x == 3:\n        raise ValueError('three')\n"
+                    "    return x * 2\n"
+                    "def slow(x):\n    time.sleep(1)\n    return x + 1\n"
+                    "def spin(x):\n    while x == 2:\n        pass\n    return x")
+    with Sandbox(path, {"call_timeout": 3}) as sandbox:
+        sandbox.run_notebook()
+        env = RemoteEnvironment(sandbox)
+        f, slow, spin = env.get("f"), env.get("slow"), env.get("spin")
+        sent = []
+        request = sandbox.request
+        sandbox.request = lambda r: sent.append(r["op"]) or request(r)
+        returned, error = f.call_each([(1,), (2,), (3,), (4,)])
+        assert [value for value, _ in returned] == [2, 4] and str(error) == "ValueError: three"
+        assert sent == ["call_each"]
+        sent.clear()
+        returned, error = slow.call_each([(i,) for i in range(5)])  # 5 s in all, 1 s each
+        assert [value for value, _ in returned] == [1, 2, 3, 4, 5] and error is None
+        assert sent == ["call_each"] + ["call"] * 5
+        returned, error = spin.call_each([(1,), (2,), (3,)])
+        assert [value for value, _ in returned] == [1]
+        assert isinstance(error, StudentError) and error.error == "Timeout"
+        assert f(5) == 10  # the kernel still answers
+
+
+@pytest.mark.slow
 def test_kernel_cannot_read_the_graders_files(tmp_path):
     """As root, does the kernel run as another uid that can read a world-readable file but
     not a root-only one beside it (so the refusal is the uid's, not a missing path)?"""

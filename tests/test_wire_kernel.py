@@ -221,3 +221,78 @@ def test_a_get_many_reply_too_large_to_send_says_so():
     text = wire_kernel.reply_text(json.dumps({"op": "get_many", "names": ["a", "b"]}),
                                   {"a": big, "b": big})
     assert len(text) < 200 and "too large" in json.loads(text)["message"]
+
+
+def call_each(name, args_list, namespace=None):
+    request = {"op": "call_each", "name": name,
+               "args_list": [[wire.encode(a) for a in args] for args in args_list]}
+    return json.loads(wire_kernel.reply_text(json.dumps(request),
+                                             namespace or student_globals()))
+
+
+def test_call_each_replies_as_one_call_per_argument_list():
+    """Does one call_each give, in order, exactly the replies of calling one by one (values
+    and warnings)?"""
+    reply = call_each("noisy", [(np.arange(2),), (2.5,), ([1, 2],)])
+    assert reply["ok"] is True
+    assert reply["replies"] == [
+        ask({"op": "call", "name": "noisy", "args": [wire.encode(a)]})
+        for a in (np.arange(2), 2.5, [1, 2])]
+    assert [wire.decode(r["value"]) for r in reply["replies"][1:]] == [2.5, [1, 2]]
+
+
+def test_call_each_stops_at_the_first_call_that_raises():
+    """Is the first failing call the last reply (as calling one by one and stopping at the
+    first failure would), the later calls never made?"""
+    calls = []
+
+    def picky(x):
+        calls.append(x)
+        if x == 2:
+            raise ValueError("two")
+        return x
+
+    reply = call_each("picky", [(1,), (2,), (3,)], {"picky": picky})
+    assert calls == [1, 2]
+    assert [r["ok"] for r in reply["replies"]] == [True, False]
+    assert reply["replies"][1]["error"] == "ValueError" and reply["replies"][1]["message"] == "two"
+
+
+@pytest.mark.parametrize("name", ["absent", "not_a_function"])
+def test_call_each_of_no_function_is_one_name_error(name):
+    """A missing function: is the batch the single NameError reply a call would give?"""
+    reply = call_each(name, [(1,), (2,)])
+    assert reply["replies"] == [ask({"op": "call", "name": name, "args": [wire.encode(1)]})]
+
+
+def test_call_each_lets_an_interrupt_through():
+    """Does KeyboardInterrupt (the grader's time limit) end the whole batch?"""
+    with pytest.raises(KeyboardInterrupt):
+        call_each("stop", [(), ()])
+
+
+@pytest.mark.parametrize("args_list", [
+    None, "x", {"a": 1}, [[wire.encode(1)]] * (wire_kernel.MAX_CALLS + 1), [wire.encode(1)],
+    [[{"t": "nope"}]],
+])
+def test_a_malformed_call_each_gets_an_error_reply(args_list):
+    """Is a call_each whose argument lists are not a short list of lists of well-formed
+    nodes an error reply (no reply per call), not a crash?"""
+    reply = ask({"op": "call_each", "name": "double", "args_list": args_list})
+    assert reply["ok"] is False and "replies" not in reply
+
+
+def test_call_each_at_its_bound_is_answered():
+    """Are MAX_CALLS calls, the most one request may ask, all made?"""
+    reply = call_each("double", [(i,) for i in range(wire_kernel.MAX_CALLS)])
+    assert [wire.decode(r["value"]) for r in reply["replies"]] == \
+        [2 * i for i in range(wire_kernel.MAX_CALLS)]
+
+
+def test_a_call_each_reply_too_large_to_send_says_so():
+    """Is a batch whose JSON together is over MAX_TEXT refused whole (the grader then calls
+    one by one), though each value alone would fit?"""
+    def half():
+        return "x" * (wire_kernel.MAX_TEXT // 2)
+    reply = call_each("half", [(), ()], {"half": half})
+    assert reply["ok"] is False and "too large" in reply["message"]

@@ -258,7 +258,8 @@ class Sandbox:
 
 
 class RemoteFunction:
-    """A student's function living in the sandboxed kernel; calling it sends plain data."""
+    """A student's function living in the sandboxed kernel; calling it sends plain data.
+    :meth:`call_each` calls it on several argument tuples in one request."""
 
     def __init__(self, sandbox: Sandbox, name: str):
         self._sandbox, self.__name__ = sandbox, name
@@ -273,11 +274,83 @@ class RemoteFunction:
                                f"{self._sandbox.limits['call_timeout']} s") from None
         except KernelGone as e:
             raise StudentError("KernelDied", str(e)) from None
+        return self._result(reply)
+
+    @staticmethod
+    def _result(reply: dict) -> tuple[Any, list[str]]:
+        """One call's reply as (decoded result, warnings); StudentError if the call raised."""
         warnings = [clean_text(w) for w in reply.get("warnings", [])][:20]
         if not reply.get("ok"):
             raise StudentError(clean_text(reply.get("error", "Error"))[:100],
                                clean_text(reply.get("message", ""))[:500])
         return wire.decode(reply["value"]), warnings
+
+    def call_each(self, args_list: list[tuple]) -> tuple[list[tuple[Any, list[str]]],
+                                                          Exception | None]:
+        """Call the function on each argument tuple of ``args_list`` in turn, stopping at the
+        first call that raises, as calling one by one would.
+
+        Returns ([(decoded result, warnings), ...] of the calls that returned, the error of
+        the call that raised or None): the error is what :meth:`call_recording_warnings`
+        raises for that call (a :class:`StudentError`, or a :class:`wire.WireError` for a
+        value that cannot be read).
+
+        One request (``call_each``) per MAX_CALLS calls, under one call_timeout. A batch
+        that runs out of time, or whose reply cannot be used (too large, malformed), is
+        made again one call at a time, each with its own call_timeout: a correct but
+        slowish function never fails for being batched. A kernel that dies during a batch
+        is the error of the batch's first call: its calls are not made again, since every
+        restart counts against the notebook's limit (``policy.MAX_RESTARTS``).
+        """
+        args_list = [tuple(args) for args in args_list]
+        returned = []
+        for start in range(0, len(args_list), wire.MAX_CALLS):
+            chunk = args_list[start:start + wire.MAX_CALLS]
+            try:
+                outcomes = self._batch(chunk) if len(chunk) > 1 else None
+            except KernelGone as e:
+                return returned, StudentError("KernelDied", str(e))
+            for outcome in outcomes or self._one_by_one(chunk):
+                if isinstance(outcome, Exception):
+                    return returned, outcome
+                returned.append(outcome)
+        return returned, None
+
+    def _one_by_one(self, args_list: list[tuple]):
+        """Each call's (result, warnings), then the error of the first that raises."""
+        for args in args_list:
+            try:
+                yield self.call_recording_warnings(*args)
+            except Exception as e:  # what `checks.call` turns into the student's error
+                yield e
+                return
+
+    def _batch(self, args_list: list[tuple]) -> list | None:
+        """The outcomes of one ``call_each`` request: (result, warnings) per call, the last
+        one a StudentError if a call raised; None if the batch timed out or its reply
+        cannot be used (then the caller calls one by one). KernelGone goes through."""
+        try:
+            request = {"op": "call_each", "name": self.__name__,
+                       "args_list": [[wire.encode(a) for a in args] for args in args_list]}
+            reply = self._sandbox.request(request)
+        except (SandboxTimeout, ValueError):  # ValueError: WireError, or an argument
+            return None                       # the wire cannot send (the call says so)
+        replies = reply.get("replies") if reply.get("ok") is True else None
+        if not isinstance(replies, list) or not 0 < len(replies) <= len(args_list) or \
+                not all(isinstance(r, dict) for r in replies):
+            return None
+        failed = [not r.get("ok") for r in replies]
+        if any(failed[:-1]) or (len(replies) < len(args_list) and not failed[-1]):
+            return None  # a reply after an error, or replies missing without one
+        outcomes = []
+        for r in replies:
+            try:
+                outcomes.append(self._result(r))
+            except StudentError as e:
+                outcomes.append(e)
+            except Exception:  # a value that cannot be read: the single call says so
+                return None
+        return outcomes
 
     def __call__(self, *args: Any) -> Any:
         return self.call_recording_warnings(*args)[0]

@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from autograder.runtime.wire_kernel import MAX_DEPTH, MAX_NAMES, MAX_TEXT, MIME
+from autograder.runtime.wire_kernel import MAX_CALLS, MAX_DEPTH, MAX_NAMES, MAX_TEXT, MIME
 
-__all__ = ["MAX_DEPTH", "MAX_NAMES", "MAX_TEXT", "MIME", "MAX_ELEMENTS", "MAX_HASHED", "Opaque",
-           "FunctionName", "WireError", "decode", "encode", "loads_reply", "kernel_source"]
+__all__ = ["MAX_CALLS", "MAX_DEPTH", "MAX_NAMES", "MAX_TEXT", "MIME", "MAX_ELEMENTS",
+           "MAX_HASHED", "Opaque", "FunctionName", "WireError", "decode", "encode",
+           "loads_reply", "kernel_source"]
 
 MAX_ELEMENTS = 2_000_000   # numbers in one value
 MAX_HASHED = 2_000         # items in one set or dict (colliding hashes make building quadratic)

@@ -7,8 +7,11 @@ autograder package, so this file needs only the standard library, and numpy if t
 imported it. The grader imports it too, for its constants and its unit tests.
 
 Each request names a global of the student's (``get``), several of them at once
-(``get_many``: a test case that reads several values costs one round trip), or a function
-to call with the test's arguments (``call``); :func:`serve` answers with tagged JSON (the format
+(``get_many``: a test case that reads several values costs one round trip), a function
+to call with the test's arguments (``call``), or one function to call on several argument
+lists (``call_each``: a test that needs several values of one function costs one round
+trip, and the calls stop at the first that raises, as calling one by one would);
+:func:`serve` answers with tagged JSON (the format
 :func:`autograder.runtime.wire.decode` reads), published as display data carrying the
 request's nonce. The kernel is the student's: it may lie about the student's own values,
 which gains nothing, since every verdict is computed in the grader from what it reports.
@@ -24,6 +27,7 @@ MAX_DEPTH = 12        # nesting of containers, both ways
 MAX_WARNINGS = 20     # warnings reported per call
 MAX_MESSAGE = 500     # characters of an exception's message
 MAX_NAMES = 64        # globals read by one ``get_many`` request
+MAX_CALLS = 64        # calls made by one ``call_each`` request
 
 
 def _plain(tag):
@@ -148,6 +152,33 @@ def _global(namespace: dict, name: str) -> dict:
     return encode(namespace[name]) if name in namespace else {"t": "missing"}
 
 
+def _function(namespace: dict, name: str):
+    """The student's function ``name``, or None when there is no such function."""
+    function = namespace.get(name)
+    return function if function is not None and callable(function) else None
+
+
+def _not_a_function(name: str) -> dict:
+    return {"ok": False, "error": "NameError", "message": name + " is not a function"}
+
+
+def _call_each(namespace: dict, name: str, args_list: object) -> dict:
+    """{"replies": [reply, ...]}: one ``_call`` reply per argument list, in order, up to and
+    including the first that is an error (the later ones are not called)."""
+    if not isinstance(args_list, list) or len(args_list) > MAX_CALLS or \
+            not all(isinstance(args, list) for args in args_list):
+        raise ValueError("malformed call_each")
+    function = _function(namespace, name)
+    replies = []
+    for args in args_list:
+        reply = _not_a_function(name) if function is None else \
+            _call(function, [decode(a) for a in args])
+        replies.append(reply)
+        if not reply["ok"]:
+            break
+    return {"ok": True, "replies": replies}
+
+
 def answer(request: dict, namespace: dict) -> dict:
     """The reply to one request about the student's ``namespace`` (their globals)."""
     if request["op"] == "get_many":  # {"values": [node, ...]}, in the order of "names"
@@ -159,10 +190,12 @@ def answer(request: dict, namespace: dict) -> dict:
     if request["op"] == "get":
         return {"ok": True, "value": _global(namespace, name)}
     if request["op"] == "call":
-        function = namespace.get(name)
-        if function is None or not callable(function):
-            return {"ok": False, "error": "NameError", "message": name + " is not a function"}
+        function = _function(namespace, name)
+        if function is None:
+            return _not_a_function(name)
         return _call(function, [decode(a) for a in request["args"]])
+    if request["op"] == "call_each":  # {"replies": [...]}, see _call_each
+        return _call_each(namespace, name, request["args_list"])
     return {"ok": False, "error": "ValueError", "message": "unknown request"}
 
 

@@ -216,6 +216,87 @@ def call(function, *args, name=None):
     return check_not_none_result(result, name)
 
 
+def call_each(function, args_list, name=None):
+    """Call a student's function on each argument tuple of ``args_list``; yield each result
+    as :func:`call` would return it: an exception the function raises, or a result of
+    None, becomes the same AnswerError, at the same item.
+
+    For calls that do not depend on each other's results. A function in the sandboxed
+    kernel (one with a ``call_each`` method,
+    :meth:`autograder.runtime.sandbox.RemoteFunction.call_each`) is called on every tuple
+    in one request when the first result is asked for, the calls stopping at the first
+    that raises; any other function is called as each result is asked for. Either way a
+    loop that checks each result before asking for the next meets the same errors, in the
+    same order, as calling one by one.
+    """
+    name = name or getattr(function, "__name__", "your function")
+    check_callable(function, name)
+    batched = getattr(function, "call_each", None)
+    if batched is None:
+        for args in args_list:
+            yield call(function, *args, name=name)
+        return
+    try:
+        returned, error = batched([tuple(args) for args in args_list])
+    except AnswerError:
+        raise
+    except Exception as e:  # as `call` says it: the first call's error
+        returned, error = [], e
+    for result, _warnings in returned:
+        yield check_not_none_result(result, name)
+    if error is not None:
+        raise _raised(error, name)
+
+
+def _raised(error, name):
+    """The AnswerError that :func:`call` raises for a call that raised ``error``."""
+    return error if isinstance(error, AnswerError) else \
+        AnswerError(f"{name} raised {_error_text(error)}")
+
+
+def call_all(function, args_list, name=None):
+    """Call a student's function on every argument tuple of ``args_list``; yield, per
+    tuple, what :func:`call` gives: its result, or the AnswerError it raises (a raise, a
+    result of None, no function at all).
+
+    For calls that do not depend on each other and whose errors a test handles one by one.
+    A function in the sandboxed kernel is called in batches
+    (:meth:`autograder.runtime.sandbox.RemoteFunction.call_each`): one request when the
+    first outcome is asked for, and one more after each call that raises, for the calls
+    after it. Any other function is called as each outcome is asked for.
+    """
+    name = name or getattr(function, "__name__", "your function")
+    args_list = [tuple(args) for args in args_list]
+    batched = getattr(function, "call_each", None)
+    if batched is None or not callable(function):
+        for args in args_list:
+            yield _outcome(function, args, name)
+        return
+    done = 0
+    while done < len(args_list):
+        try:
+            returned, error = batched(args_list[done:])
+        except Exception as e:  # as `call` says it: the first call's error
+            returned, error = [], e
+        for result, _warnings in returned:
+            done += 1
+            try:
+                outcome = check_not_none_result(result, name)
+            except AnswerError as e:
+                outcome = e
+            yield outcome
+        if error is not None:
+            done += 1
+            yield _raised(error, name)
+        elif not returned:
+            return
+
+
+def _outcome(function, args, name):
+    try:
+        return call(function, *args, name=name)
+    except AnswerError as e:
+        return e
 
 
 def shape_answer(value, name, *, min_size=0):

@@ -33,6 +33,8 @@ from autograder.student.checks import (
     AnswerError,
     as_float_array,
     call,
+    call_all,
+    call_each,
     check_keys,
     check_returned,
     check_scalar,
@@ -87,10 +89,11 @@ def q1a_values(paths: object) -> None:
 
 def q1a_chain_rule(v_chain_rule: object) -> None:
     """Does v_chain_rule combine arbitrary partials as the chain rule does?"""
-    for p in random_edge_partials(1101):
+    points = random_edge_partials(1101)
+    results = call_each(v_chain_rule, [(dict(p),) for p in points], name="v_chain_rule")
+    for p, result in zip(points, results, strict=True):
         name = "v_chain_rule(p), for random values of the partials,"
-        got = partials_format(call(v_chain_rule, dict(p), name="v_chain_rule"), PARTIAL_KEYS,
-                              "v_chain_rule(p)")
+        got = partials_format(result, PARTIAL_KEYS, "v_chain_rule(p)")
         want, mistakes = ref.v_chain_rule(p), v_chain_rule_mistakes(p)
         for k in PARTIAL_KEYS:
             check_close(got[k], want[k], f"{name}[{k!r}]", **IMPLEMENTED, mistakes=mistakes[k])
@@ -103,9 +106,10 @@ def q1b_partials(function: object, part: str) -> None:
         "local_partials": (LOCAL_KEYS, 12, ref.local_partials, local_partials_mistakes),
         "v_partials": (PARTIAL_KEYS, 8, ref.v_partials, v_partials_mistakes),
     }[part]
-    for point in random_points(seed):
+    points = random_points(seed)
+    for point, result in zip(points, call_each(function, points, name=part), strict=True):
         name = f"{part}({', '.join(f'{v:.4g}' for v in point)})"
-        got = partials_format(call(function, *point, name=part), keys, name)
+        got = partials_format(result, keys, name)
         want, mistakes = reference(*point), catalogue(*point)
         for k in keys:
             check_close(got[k], want[k], f"{name}[{k!r}]", **IMPLEMENTED, mistakes=mistakes[k])
@@ -139,14 +143,23 @@ def forward_mistakes(x, W0, b0, W1, b1):
     return {"z": z, "y": y}
 
 
-def q2_1a_values(forward: object) -> None:
-    """Does forward match the reference on random networks of several sizes?"""
-    rng = np.random.default_rng(2101)
+def _random_networks(seed: int) -> list[tuple[int, int, tuple]]:
+    """(d, h, (x, W0, b0, W1, b1)) of a random network of each size of Q2_1_SIZES."""
+    rng = np.random.default_rng(seed)
+    cases = []
     for d, h in Q2_1_SIZES:
         x, p = rng.normal(size=d), ref.random_params(d, h, rng)
-        args = (x, p["W0"], p["b0"], p["W1"], p["b1"])
+        cases.append((d, h, (x, p["W0"], p["b0"], p["W1"], p["b1"])))
+    return cases
+
+
+def q2_1a_values(forward: object) -> None:
+    """Does forward match the reference on random networks of several sizes?"""
+    cases = _random_networks(2101)
+    results = call_each(forward, [args for _, _, args in cases], name="forward")
+    for (d, h, args), result in zip(cases, results, strict=True):
         where = f" for d = {d}, h = {h}"
-        z, y = forward_format(call(forward, *args, name="forward"), h, "forward", where)
+        z, y = forward_format(result, h, "forward", where)
         z_ref, y_ref = ref.forward(*args)
         mistakes = forward_mistakes(*args)
         check_close(z, z_ref, "z" + where, **IMPLEMENTED, mistakes=mistakes["z"])
@@ -176,12 +189,11 @@ def check_grad(value: object, key: str, d: int, h: int, want: np.ndarray, name: 
 def output_grads_values(output_grads: object, keys: tuple[str, ...], seed: int) -> None:
     """q2_1b, q2_1c, q2_1d: are output_grads' entries ``keys`` right on random networks of
     several sizes (drawn from ``seed``)?"""
-    rng = np.random.default_rng(seed)
-    for d, h in Q2_1_SIZES:
-        x, p = rng.normal(size=d), ref.random_params(d, h, rng)
-        args = (x, p["W0"], p["b0"], p["W1"], p["b1"])
-        got = check_keys(check_returned(call(output_grads, *args, name="output_grads"),
-                                        "output_grads(...)"), keys, "output_grads(...)")
+    cases = _random_networks(seed)
+    results = call_each(output_grads, [args for _, _, args in cases], name="output_grads")
+    for (d, h, args), result in zip(cases, results, strict=True):
+        got = check_keys(check_returned(result, "output_grads(...)"), keys,
+                         "output_grads(...)")
         want, mistakes = ref.output_grads(*args), output_grads_mistakes(*args)
         for k in keys:
             check_grad(got[k], k, d, h, want[k], f'output_grads(...)["{k}"] for d = {d}, h = {h}',
@@ -199,13 +211,12 @@ def zero_init_values_mistakes(x, h):
             "y": {"it looks like the sum of z, but W1 is zero too": np.array([h / 2])}}
 
 
-def _own(function, name, *args):
-    """What the student's own earlier function gives on ``args`` (None if it fails): the
-    value a later part carries forward."""
-    try:
-        return call(function, *args, name=name)
-    except Exception:  # a broken earlier answer carries nothing forward
-        return None
+def _own_each(function, name, args_list):
+    """What the student's own earlier function gives on each argument tuple of
+    ``args_list`` (None where it fails): the values a later part carries forward. In
+    batches, lazily."""
+    for outcome in call_all(function, args_list, name=name):
+        yield None if isinstance(outcome, AnswerError) else outcome
 
 
 def _zeros(x, h):
@@ -218,15 +229,17 @@ def q2_2a_values(zero_init_values: object, forward: object) -> None:
     """Are z and y right for all-zero parameters, for random x and several h? What the
     student's own forward (q2_1a) gives there passes too (error carried forward)."""
     rng = np.random.default_rng(2201)
-    for d, h in Q2_2_SIZES:
-        x = rng.normal(scale=3, size=d)
+    cases = [(d, h, rng.normal(scale=3, size=d)) for d, h in Q2_2_SIZES]
+    results = call_each(zero_init_values, [(x, h) for _, h, x in cases],
+                        name="zero_init_values")
+    owns = _own_each(forward, "forward", [(x, *_zeros(x, h)) for _, h, x in cases])
+    for (d, h, x), result, own in zip(cases, results, owns, strict=True):
         where = f" for d = {d}, h = {h}"
-        z, y = forward_format(call(zero_init_values, x, h, name="zero_init_values"), h,
-                              "zero_init_values", where)
+        z, y = forward_format(result, h, "zero_init_values", where)
         z_ref, y_ref = ref.zero_init_values(x, h)
         mistakes = zero_init_values_mistakes(x, h)
         try:
-            own = forward_format(_own(forward, "forward", x, *_zeros(x, h)), h, "forward")
+            own = forward_format(own, h, "forward")
         except Exception:  # an unusable forward carries nothing forward
             own = (None, None)
         check_carried(z, z_ref, own[0], "z" + where, IMPLEMENTED, mistakes["z"])
@@ -252,12 +265,13 @@ def q2_2b_values(zero_init_grads: object, output_grads: object) -> None:
     the student's own output_grads (q2_1b-d) gives there passes too (error carried
     forward), each derivative on its own."""
     rng = np.random.default_rng(2202)
-    for d, h in Q2_2_SIZES:
-        x = rng.normal(scale=3, size=d)
-        got = check_keys(check_returned(call(zero_init_grads, x, h, name="zero_init_grads"),
-                                        "zero_init_grads(...)"), GRAD_KEYS, "zero_init_grads(...)")
+    cases = [(d, h, rng.normal(scale=3, size=d)) for d, h in Q2_2_SIZES]
+    results = call_each(zero_init_grads, [(x, h) for _, h, x in cases], name="zero_init_grads")
+    owns = _own_each(output_grads, "output_grads", [(x, *_zeros(x, h)) for _, h, x in cases])
+    for (d, h, x), result, own in zip(cases, results, owns, strict=True):
+        got = check_keys(check_returned(result, "zero_init_grads(...)"), GRAD_KEYS,
+                         "zero_init_grads(...)")
         want, mistakes = ref.zero_init_grads(x, h), zero_init_grads_mistakes(x, h)
-        own = _own(output_grads, "output_grads", x, *_zeros(x, h))
         for k in ("dW1", "db1", "dz", "db0", "dW0"):
             try:
                 check_grad(got[k], k, d, h, want[k],
@@ -420,9 +434,9 @@ SHAPE_QUESTIONS = {
 def jacobian_shape_values(function: object, fname: str) -> None:
     """q4a, q4c: is the shape ``function`` (named ``fname``) returns right for several sizes?"""
     sizes, reference, catalogue = SHAPE_QUESTIONS[fname]
-    for args in sizes:
+    for args, result in zip(sizes, call_each(function, sizes, name=fname), strict=True):
         name = f"{fname}{args}"
-        got = shape_format(call(function, *args, name=fname), name)
+        got = shape_format(result, name)
         if got == tuple(reference(*args)):
             continue
         mistake = next((d for d, wrong in catalogue(*args).items() if tuple(wrong) == got), None)
@@ -433,12 +447,17 @@ def jacobian_shape_values(function: object, fname: str) -> None:
 def q4b_values(composite_derivative_sum: object) -> None:
     """Is d(f o g)/dx right for arbitrary partials, for several n?"""
     rng = np.random.default_rng(41)
+    cases = []
     for n in (1, 3, 6):
         df_dy = rng.uniform(0.5, 2.0, size=n) * rng.choice([-1.0, 1.0], size=n)
         dg_dx = rng.uniform(0.5, 2.0, size=n) * rng.choice([-1.0, 1.0], size=n)
+        cases.append((n, df_dy, dg_dx))
+    results = call_each(composite_derivative_sum, [(df_dy.copy(), dg_dx.copy())
+                                                   for _, df_dy, dg_dx in cases],
+                        name="composite_derivative_sum")
+    for (n, df_dy, dg_dx), result in zip(cases, results, strict=True):
         name = f"composite_derivative_sum(df_dy, dg_dx) for n = {n}"
-        got = check_scalar(call(composite_derivative_sum, df_dy.copy(), dg_dx.copy(),
-                                name="composite_derivative_sum"), name)
+        got = check_scalar(result, name)
         check_close(got, ref.composite_derivative_sum(df_dy, dg_dx), name, **IMPLEMENTED, n=n,
                     mistakes=composite_derivative_sum_mistakes(df_dy, dg_dx))
 

@@ -24,7 +24,14 @@ from autograder.runtime.verdicts import (
     check_letters,
     check_number,
 )
-from autograder.student.checks import AnswerError, answer_item, as_float_array, call, check_scalar
+from autograder.student.checks import (
+    AnswerError,
+    answer_item,
+    as_float_array,
+    call,
+    call_each,
+    check_scalar,
+)
 from autograder.student.jacobians_xor import (
     GRAPH_INPUTS,
     GRAPH_INTERMEDIATE,
@@ -118,11 +125,16 @@ def _jacobian(value, name, out_shape, in_shape):
         raise
 
 
-def _check_jacobian(fn, fn_name, args, name, out_shape, forward, point, mistakes=None):
-    """Is ``fn(*args)`` the central-difference Jacobian of ``forward`` at ``point``?"""
-    got = _jacobian(call(fn, *args, name=fn_name), name, out_shape, np.shape(point))
-    want = numerical_jacobian(forward, point, h=FD_STEP)
-    check_close(got, want, name, **IMPLEMENTED, mistakes=mistakes)
+def _check_jacobians(fn, fn_name, cases):
+    """For each case ``(args, name, out_shape, forward, point, mistakes)`` in turn: is
+    ``fn(*args)`` the central-difference Jacobian of ``forward`` at ``point``? The calls
+    go to the kernel in one batch."""
+    results = call_each(fn, [case[0] for case in cases], name=fn_name)
+    for (_, name, out_shape, forward, point, mistakes), result in zip(cases, results,
+                                                                      strict=True):
+        got = _jacobian(result, name, out_shape, np.shape(point))
+        want = numerical_jacobian(forward, point, h=FD_STEP)
+        check_close(got, want, name, **IMPLEMENTED, mistakes=mistakes)
 
 
 def sq_norm_mistakes(w):
@@ -170,50 +182,55 @@ def XWt_mistakes(X, k):
 def q2_values_constant(jac_constant) -> None:
     """Is jac_constant(w) the central-difference Jacobian of f(w) = c at random w?"""
     rng = np.random.default_rng(201)
+    cases = []
     for d in (3, 5):
         w = rng.normal(size=d)
-        _check_jacobian(jac_constant, "jac_constant", (w,),
-                        f"jac_constant(w) for w of shape ({d},)", (1,),
-                        partial(ref.f_constant, c=7.0), w)
+        cases.append(((w,), f"jac_constant(w) for w of shape ({d},)", (1,),
+                      partial(ref.f_constant, c=7.0), w, None))
+    _check_jacobians(jac_constant, "jac_constant", cases)
 
 
 def q2_values_sq_norm(jac_sq_norm) -> None:
     """Is jac_sq_norm(w) the central-difference Jacobian of ||w||^2 at random w?"""
     rng = np.random.default_rng(202)
+    cases = []
     for d in (3, 5):
         w = rng.normal(size=d)
-        _check_jacobian(jac_sq_norm, "jac_sq_norm", (w,),
-                        f"jac_sq_norm(w) for w of shape ({d},)", (1,), ref.f_sq_norm, w,
-                        sq_norm_mistakes(w))
+        cases.append(((w,), f"jac_sq_norm(w) for w of shape ({d},)", (1,), ref.f_sq_norm, w,
+                      sq_norm_mistakes(w)))
+    _check_jacobians(jac_sq_norm, "jac_sq_norm", cases)
 
 
 def q2_values_dot(jac_dot) -> None:
     """Is jac_dot(w, x) the central-difference Jacobian of w^T x at random w, x?"""
     rng = np.random.default_rng(203)
+    cases = []
     for d in (3, 5):
         w, x = rng.normal(size=d), rng.normal(size=d)
-        _check_jacobian(jac_dot, "jac_dot", (w, x),
-                        f"jac_dot(w, x) for w and x of shape ({d},)", (1,),
-                        partial(ref.f_dot, x=x), w, dot_mistakes(w, x))
+        cases.append(((w, x), f"jac_dot(w, x) for w and x of shape ({d},)", (1,),
+                      partial(ref.f_dot, x=x), w, dot_mistakes(w, x)))
+    _check_jacobians(jac_dot, "jac_dot", cases)
 
 
 def q2_values_matvec(jac_matvec) -> None:
     """Is jac_matvec(w, X) the central-difference Jacobian of X w at random w, X?"""
     rng = np.random.default_rng(204)
+    cases = []
     for n, d in [(5, 3), (2, 4), (3, 3)]:
         w, X = rng.normal(size=d), rng.normal(size=(n, d))
-        _check_jacobian(jac_matvec, "jac_matvec", (w, X),
-                        f"jac_matvec(w, X) for X of shape ({n}, {d})", (n,),
-                        partial(ref.f_matvec, X=X), w, matvec_mistakes(w, X))
+        cases.append(((w, X), f"jac_matvec(w, X) for X of shape ({n}, {d})", (n,),
+                      partial(ref.f_matvec, X=X), w, matvec_mistakes(w, X)))
+    _check_jacobians(jac_matvec, "jac_matvec", cases)
 
 
 def _vector_map_values(fn, name: str, f_ref, mistakes, seed: int) -> None:
     """Is ``fn(w)`` the central-difference Jacobian of ``f_ref`` at random w of two sizes?"""
     rng = np.random.default_rng(seed)
+    cases = []
     for d in (3, 5):
         w = rng.normal(size=d)
-        _check_jacobian(fn, name, (w,), f"{name}(w) for w of shape ({d},)", (d,), f_ref, w,
-                        mistakes(w))
+        cases.append(((w,), f"{name}(w) for w of shape ({d},)", (d,), f_ref, w, mistakes(w)))
+    _check_jacobians(fn, name, cases)
 
 
 def q2_values_identity(jac_identity) -> None:
@@ -229,11 +246,13 @@ def q2_values_square(jac_square) -> None:
 def q2_extra_values(jac_XWt) -> None:
     """Is jac_XWt(W, X) the central-difference Jacobian of X W^T at random W, X?"""
     rng = np.random.default_rng(207)
+    cases = []
     for n, d, k in [(5, 3, 4), (2, 3, 4), (4, 2, 3)]:
         W, X = rng.normal(size=(k, d)), rng.normal(size=(n, d))
-        _check_jacobian(jac_XWt, "jac_XWt", (W, X),
-                        f"jac_XWt(W, X) for W of shape ({k}, {d}) and X of shape ({n}, {d})",
-                        (n, k), partial(ref.f_XWt, X=X), W, XWt_mistakes(X, k))
+        cases.append(((W, X),
+                      f"jac_XWt(W, X) for W of shape ({k}, {d}) and X of shape ({n}, {d})",
+                      (n, k), partial(ref.f_XWt, X=X), W, XWt_mistakes(X, k)))
+    _check_jacobians(jac_XWt, "jac_XWt", cases)
 
 
 # --------------------------------------------------------------------------------------
@@ -273,9 +292,11 @@ def tanh_prime_mistakes(z):
 
 def _check_activation(fn, name, fn_ref, z, grid, mistakes):
     """Does ``fn`` match ``fn_ref`` at random ``z`` (naming ``mistakes``) and on ``grid``?"""
-    for point, where, catalogue in [(z, "", mistakes(z)), (grid, " on [-10, 10]", None)]:
+    cases = [(z, "", mistakes(z)), (grid, " on [-10, 10]", None)]
+    results = call_each(fn, [(point,) for point, _, _ in cases], name=name)
+    for (point, where, catalogue), result in zip(cases, results, strict=True):
         label = f"{name}(z){where}"
-        got = activation_output(call(fn, point, name=name), point.shape, label)
+        got = activation_output(result, point.shape, label)
         check_close(got, fn_ref(point), label, **IMPLEMENTED, mistakes=catalogue)
 
 
@@ -371,10 +392,12 @@ def _quiet_call(fn, fn_name, z, name):
 def q3_softmax_values(softmax) -> None:
     """Does softmax match the reference at random z?"""
     rng = np.random.default_rng(35)
-    for m in (3, 5):
-        z = rng.normal(scale=2, size=m)
+    points = [rng.normal(scale=2, size=m) for m in (3, 5)]
+    results = call_each(softmax, [(z,) for z in points], name="softmax")
+    for z, result in zip(points, results, strict=True):
+        m = z.size
         name = f"softmax(z) for z of shape ({m},)"
-        got = vector_output(call(softmax, z, name="softmax"), (m,), name)
+        got = vector_output(result, (m,), name)
         check_close(got, ref.softmax(z), name, **IMPLEMENTED, mistakes=softmax_mistakes(z))
 
 
@@ -389,10 +412,12 @@ def q3_softmax_stable(softmax) -> None:
 def q3_softmax_jacobian_values(softmax_jacobian) -> None:
     """Does softmax_jacobian match the reference (checked by central differences) at random z?"""
     rng = np.random.default_rng(36)
-    for m in (3, 5):
-        z = rng.normal(scale=2, size=m)
+    points = [rng.normal(scale=2, size=m) for m in (3, 5)]
+    results = call_each(softmax_jacobian, [(z,) for z in points], name="softmax_jacobian")
+    for z, result in zip(points, results, strict=True):
+        m = z.size
         name = f"softmax_jacobian(z) for z of shape ({m},)"
-        got = vector_output(call(softmax_jacobian, z, name="softmax_jacobian"), (m, m), name)
+        got = vector_output(result, (m, m), name)
         check_close(got, ref.softmax_jacobian(z), name, **IMPLEMENTED,
                     mistakes=softmax_jacobian_mistakes(z))
 
@@ -594,9 +619,9 @@ def q5_function(graph_forward_backward) -> None:
     points = [ref.graph_point, (0.5, -0.7, 3.5)]
     points += [(float(rng.uniform(0.3, 4.0)), float(rng.normal()), float(rng.uniform(1.5, 4.0))
                 * float(rng.choice([-1.0, 1.0]))) for _ in range(3)]
-    for x, y, z in points:
-        got = graph_function_values(call(graph_forward_backward, x, y, z,
-                                         name="graph_forward_backward"))
+    results = call_each(graph_forward_backward, points, name="graph_forward_backward")
+    for (x, y, z), result in zip(points, results, strict=True):
+        got = graph_function_values(result)
         want = ref.graph_forward_backward(x, y, z)
         mistakes = graph_mistakes(x, y, z)
         for key in want:

@@ -30,7 +30,14 @@ from autograder.runtime.verdicts import (
     check_number,
 )
 from autograder.student import matrix_backprop as fmt
-from autograder.student.checks import AnswerError, call, check_finite_shape, unpack
+from autograder.student.checks import (
+    AnswerError,
+    call,
+    call_all,
+    call_each,
+    check_finite_shape,
+    unpack,
+)
 
 # --------------------------------------------------------------------------------------
 # The catalogue of plausible mistakes
@@ -124,32 +131,41 @@ def q1b_values(linear_backward, part: str) -> None:
     not cost the dW half."""
     rng = np.random.default_rng(482)
     index = {"dW": 0, "dX": 1}[part]
-    for m, n, N in [(2, 2, 3), (3, 5, 4), (4, 1, 2), (3, 3, 3)]:
-        W, X, dY = rng.normal(size=(m, n)), rng.normal(size=(n, N)), rng.normal(size=(m, N))
+    cases = [(rng.normal(size=(m, n)), rng.normal(size=(n, N)), rng.normal(size=(m, N)))
+             for m, n, N in [(2, 2, 3), (3, 5, 4), (4, 1, 2), (3, 3, 3)]]
+    results = call_each(linear_backward, cases, name="linear_backward")
+    for (W, X, dY), result in zip(cases, results, strict=True):
         where = f" for W {W.shape}, X {X.shape}"
-        got = unpack(call(linear_backward, W, X, dY, name="linear_backward"), 2,
-                     "linear_backward")[index]
+        got = unpack(result, 2, "linear_backward")[index]
         got = check_finite_shape(got, np.shape((W, X)[index]), part + where)
         mistakes = linear_backward_mistakes(W, X, dY) if part == "dW" else None
         check_close(got, ref.linear_backward(W, X, dY)[index], part + where, **IMPLEMENTED,
                     mistakes=mistakes)
 
 
-def own_dW(linear_backward, W, X, dY):
-    """The dW of the student's own linear_backward at (W, X, dY) when it is a finite array
-    of the right shape (else None): what q1c carries forward."""
+def own_dW(result, W, X):
+    """The dW of ``result``, what the student's own linear_backward gave at (W, X, dY)
+    (or the AnswerError it raised), when it is a finite array of the right shape (else
+    None): what q1c carries forward."""
     try:
-        return fmt.linear_backward_format(
-            call(linear_backward, W, X, dY, name="linear_backward"), W, X)[0]
+        if isinstance(result, AnswerError):
+            raise result
+        return fmt.linear_backward_format(result, W, X)[0]
     except Exception:  # a broken linear_backward carries nothing forward
         return None
 
 
-def own_gd_step(linear_backward, W, X, Y, lr):
-    """One step W - lr dW with dW from the student's own linear_backward (error carried
-    forward from q1b), or None where that linear_backward gives no usable dW."""
-    dW = own_dW(linear_backward, W, X, ref.l2_loss_dY(W, X, Y))
-    return None if dW is None else W - lr * dW
+def own_gd_steps(linear_backward, cases):
+    """For each (W, X, Y, lr) of ``cases``, one step W - lr dW with dW from the student's
+    own linear_backward (error carried forward from q1b), or None where that
+    linear_backward gives no usable dW."""
+    results = call_all(linear_backward, [(W, X, ref.l2_loss_dY(W, X, Y)) for W, X, Y, _ in cases],
+                       name="linear_backward")
+    steps = []
+    for (W, X, _, lr), result in zip(cases, results, strict=True):
+        dW = own_dW(result, W, X)
+        steps.append(None if dW is None else W - lr * dW)
+    return steps
 
 
 def q1c_gd_step(gd_step, linear_backward) -> None:
@@ -165,11 +181,14 @@ def q1c_gd_step(gd_step, linear_backward) -> None:
              for m, n, N in [(2, 2, 3), (3, 4, 5), (3, 3, 4)]]  # N != 2: a mean is not a 1/2
     cases.append((ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019, ref.Q1C_LR))
     excused = []
-    for W, X, Y, lr in cases:
+    carried_steps = own_gd_steps(linear_backward, cases)
+    results = call_all(gd_step, cases, name="gd_step")
+    for (W, X, Y, lr), carried, result in zip(cases, carried_steps, results, strict=True):
         name = f"gd_step for W of shape {W.shape}"
-        carried = own_gd_step(linear_backward, W, X, Y, lr)
         try:
-            got = fmt.gd_step_format(call(gd_step, W, X, Y, lr, name="gd_step"), W, name)
+            if isinstance(result, AnswerError):
+                raise result
+            got = fmt.gd_step_format(result, W, name)
             check_carried(got, ref.gd_step(W, X, Y, lr), carried, name, IMPLEMENTED,
                           gd_step_mistakes(W, X, Y, lr))
         except Exception as e:  # excused where linear_backward (q1b) gives no usable dW
@@ -189,7 +208,7 @@ def q1c_w_updated(value, name: str, linear_backward) -> None:
     Y = W_UPDATED_TARGETS[name][0]
     fmt.w_updated_format(value, name)
     expected = ref.gd_step(ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR)
-    carried = own_gd_step(linear_backward, ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR)
+    [carried] = own_gd_steps(linear_backward, [(ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR)])
     check_carried(value, expected, carried, name, HAND, w_updated_mistakes(name))
 
 
@@ -336,14 +355,19 @@ Q3_KINDS = {
 def own_sigmoid(sigmoid):
     """The student's sigmoid as a function of one number (for carrying its error forward
     into q3b and q3c), or None when it is right or unusable: then nothing is carried."""
-    def s(z):
-        value = np.asarray(call(sigmoid, float(z), name="sigmoid"), dtype=np.float64)
+    def number(result):
+        value = np.asarray(result, dtype=np.float64)
         if value.size != 1 or not np.isfinite(value).all():
             raise AnswerError("sigmoid gives no finite number")
         return float(value.reshape(()))
+
+    def s(z):
+        return number(call(sigmoid, float(z), name="sigmoid"))
     try:
         z = np.linspace(-4, 4, 9)
-        if np.allclose([s(t) for t in z], ref.sigmoid(z), rtol=IMPLEMENTED["rtol"],
+        values = [number(result) for result in
+                  call_each(sigmoid, [(float(t),) for t in z], name="sigmoid")]
+        if np.allclose(values, ref.sigmoid(z), rtol=IMPLEMENTED["rtol"],
                        atol=IMPLEMENTED["atol"]):
             return None
     except Exception:  # a sigmoid that fails on numbers carries nothing forward
@@ -372,10 +396,13 @@ def q3_grads_function(grads_function, kind: str, sigmoid) -> None:
     name = f"{kind}_grads"
     rng = np.random.default_rng(seed)
     s = own_sigmoid(sigmoid)
+    points = []
     for _ in range(4):
         w, x = rng.normal(size=3), float(rng.normal())
-        y = label(rng)
-        got = fmt.grads_format(call(grads_function, w, x, y, name=name), name)
+        points.append((w, x, label(rng)))
+    for (w, x, y), result in zip(points, call_each(grads_function, points, name=name),
+                                 strict=True):
+        got = fmt.grads_format(result, name)
         check_carried(got, reference(w, x, y), _carried_grads(s, kind, w, x, y), name,
                       IMPLEMENTED, mistakes(w, x, y))
 

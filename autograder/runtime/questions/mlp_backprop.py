@@ -18,7 +18,7 @@ import numpy as np
 
 import solutions.mlp_backprop as ref
 from autograder.runtime.verdicts import IMPLEMENTED, call_recording_warnings, check_close
-from autograder.student.checks import AnswerError, call, unpack
+from autograder.student.checks import AnswerError, call, call_all, call_each, unpack
 from autograder.student.mlp_backprop import (
     GRADIENT_KEYS,
     activation_jacobian_format,
@@ -296,6 +296,22 @@ def _check_gradient_values(grads, dJ, cache, params, f, g, n, keys=GRADIENT_KEYS
                     mistakes={what: wrong[key] for what, wrong in mistakes.items()})
 
 
+def _raise_if_error(outcome):
+    """An outcome of :func:`~autograder.student.checks.call_all`: the result, or its
+    AnswerError raised."""
+    if isinstance(outcome, AnswerError):
+        raise outcome
+    return outcome
+
+
+def _unpacked(outcome, count, name):
+    """An outcome of ``call_all`` unpacked into ``count`` items, or its AnswerError."""
+    try:
+        return unpack(_raise_if_error(outcome), count, name)
+    except AnswerError as e:
+        return e
+
+
 def _grade_backward(mlp_forward, mlp_backward, case_set, check, forward_note=""):
     """Grade mlp_backward on the graded problems ``ref.backward_cases(case_set)``.
 
@@ -306,21 +322,27 @@ def _grade_backward(mlp_forward, mlp_backward, case_set, check, forward_note="")
     problem's reference forward pass is sent to the student's functions. If both fail,
     the first failure is reported, with ``forward_note`` if mlp_forward is wrong too.
     """
-    for i, (f, g, X, params, dJ) in enumerate(ref.backward_cases(case_set)):
+    cases = list(ref.backward_cases(case_set))
+    forwards = [_unpacked(result, 2, "mlp_forward") for result in call_all(
+        mlp_forward, [(X.copy(), copy.deepcopy(params), f, g) for f, g, X, params, _ in cases],
+        name="mlp_forward")]
+    backwards = iter(call_all(mlp_backward, [  # with the cache of each forward that gave one
+        (dJ.copy(), forward[1], copy.deepcopy(params), f, g)
+        for (f, g, _, params, dJ), forward in zip(cases, forwards, strict=True)
+        if not isinstance(forward, AnswerError)], name="mlp_backward"))
+    for i, ((f, g, X, params, dJ), forward) in enumerate(zip(cases, forwards, strict=True)):
         n, d = X.shape
         h, k = params["W1"].shape[0], params["W2"].shape[0]
         y_ref, cache_ref = ref.mlp_forward(X, params, f, g)
         forward_ok = False
         try:
-            y_hat, cache = unpack(call(mlp_forward, X.copy(), copy.deepcopy(params), f, g,
-                                       name="mlp_forward"), 2, "mlp_forward")
+            y_hat, _ = _raise_if_error(forward)
             try:
                 check_close(y_hat, y_ref, "y_hat", **IMPLEMENTED)
                 forward_ok = True
             except AnswerError:
                 pass
-            check(call(mlp_backward, dJ.copy(), cache, copy.deepcopy(params), f, g,
-                       name="mlp_backward"), dJ, cache_ref, params, f, g, n)
+            check(_raise_if_error(next(backwards)), dJ, cache_ref, params, f, g, n)
             continue
         except AnswerError as e:
             own = e
@@ -362,11 +384,13 @@ def q1a_order(training_step_order):
 def forward_values(mlp_forward, question):
     """q1b_forward, q2a_forward: does mlp_forward's y_hat match the reference on the
     question's graded problems (``ref.forward_cases(question)``)?"""
-    for f, g, X, params in ref.forward_cases(question):
+    cases = list(ref.forward_cases(question))
+    results = call_each(mlp_forward, [(X.copy(), copy.deepcopy(params), f, g)
+                                      for f, g, X, params in cases], name="mlp_forward")
+    for (f, g, X, params), result in zip(cases, results, strict=True):
         n, k = X.shape[0], params["W2"].shape[0]
         where = f" (f = {f}, g = {g}, X of shape {X.shape})"
-        y_hat, _ = forward_format(call(mlp_forward, X.copy(), copy.deepcopy(params), f, g,
-                                       name="mlp_forward"), n, k, where)
+        y_hat, _ = forward_format(result, n, k, where)
         check_close(y_hat, ref.mlp_forward(X, params, f, g)[0], "y_hat" + where,
                     **IMPLEMENTED, mistakes=forward_mistakes(X, params, f, g))
 
@@ -389,12 +413,14 @@ def loss_values(loss_fn, loss, part="both"):
     dJ/dy_hat (``"dJ"``) or both match the reference on the graded batches
     ``ref.loss_cases(loss)``?"""
     function = f"{loss}_loss"
-    for y_hat, y in ref.loss_cases(loss):
+    cases = list(ref.loss_cases(loss))
+    results = call_each(loss_fn, [(y_hat.copy(), y.copy()) for y_hat, y in cases],
+                        name=function)
+    for (y_hat, y), result in zip(cases, results, strict=True):
         J_ref, dJ_ref = ref.LOSSES[loss](y_hat, y)
         J_bad, dJ_bad = loss_mistakes(loss, y_hat, y)
         where = f" for y_hat of shape {y_hat.shape}"
-        J, dJ = loss_format(call(loss_fn, y_hat.copy(), y.copy(), name=function),
-                            y_hat.shape, function, where)
+        J, dJ = loss_format(result, y_hat.shape, function, where)
         if part in ("J", "both"):
             check_close(J, J_ref, "J" + where, **IMPLEMENTED, mistakes=J_bad)
         if part in ("dJ", "both"):
@@ -420,12 +446,14 @@ def backward_values(mlp_forward, mlp_backward, question, keys=GRADIENT_KEYS):
 def gradient_table_rows(gradient_table, rows):
     """q1c_table_layer2 (rows W2, b2), q1c_table_layer1 (W1, b1): are these rows of the
     1.2(c) table right, as formulas in the given variables?"""
-    for args in ref.gradient_table_cases():
+    cases = list(ref.gradient_table_cases())
+    results = call_each(gradient_table, [copy.deepcopy(args) for args in cases],
+                        name="gradient_table")
+    for args, result in zip(cases, results, strict=True):
         right = ref.gradient_table(*args)
         mistakes = gradient_table_mistakes(*args)
         d, h, k = args[0].size, args[2].size, args[4].size
-        table = gradient_table_format(call(gradient_table, *copy.deepcopy(args),
-                                           name="gradient_table"), d, h, k, rows)
+        table = gradient_table_format(result, d, h, k, rows)
         for key in rows:
             arr = table[key]
             what = f'gradient_table(...)["{key}"] (d, h, k = {d}, {h}, {k})'
@@ -440,10 +468,12 @@ def gradient_table_rows(gradient_table, rows):
 
 def q1d_activation_jacobian(activation_jacobian):
     """Is activation_jacobian the diagonal matrix of derivatives, for every activation?"""
-    for name, z in ref.activation_jacobian_cases():
+    cases = list(ref.activation_jacobian_cases())
+    results = call_each(activation_jacobian, [(z.copy(), name) for name, z in cases],
+                        name="activation_jacobian")
+    for (name, z), result in zip(cases, results, strict=True):
         what = f'activation_jacobian(z, "{name}") for z of shape ({len(z)},)'
-        got = activation_jacobian_format(call(activation_jacobian, z.copy(), name,
-                                              name="activation_jacobian"), len(z), what)
+        got = activation_jacobian_format(result, len(z), what)
         check_close(got, ref.activation_jacobian(z, name), what, **IMPLEMENTED,
                     mistakes=activation_jacobian_mistakes(z, name))
 

@@ -192,7 +192,10 @@ class _Background:
         import concurrent.futures
         import multiprocessing.forkserver
         quick = _quick_builds() if full_builds is None else None
-        multiprocessing.forkserver.set_forkserver_preload(["autograder.instructor.inprocess"])
+        # what every worker imports anyway (notebooks plot), imported once
+        os.environ.setdefault("MPLBACKEND", "Agg")
+        multiprocessing.forkserver.set_forkserver_preload(["autograder.instructor.inprocess",
+                                                           "matplotlib.pyplot"])
         multiprocessing.forkserver.ensure_running()
         pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fast-lane")
         self.paths = pool.submit(full_builds.all if quick is None else lambda: quick)

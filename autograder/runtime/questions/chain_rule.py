@@ -329,12 +329,13 @@ def _helpers_are_right(forward, output_grads, start, X) -> bool:
     try:
         for p in (start, mixed):
             args = (p["W0"], p["b0"], p["W1"], p["b1"])
-            for x in X:
-                z, y_hat = forward_format(call(forward, x.copy(), *args, name="forward"),
-                                          len(p["b0"]), "forward")
+            calls = [(x.copy(), *args) for x in X]
+            outputs = zip(call_each(forward, calls, name="forward"),
+                          call_each(output_grads, calls, name="output_grads"), X, strict=True)
+            for forwarded, grads, x in outputs:
+                z, y_hat = forward_format(forwarded, len(p["b0"]), "forward")
                 want_z, want_y = ref.forward(x, *args)
-                grads = check_returned(call(output_grads, x.copy(), *args,
-                                            name="output_grads"), "output_grads")
+                grads = check_returned(grads, "output_grads")
                 want = ref.output_grads(x, *args)
                 if not (matches(z, want_z, IMPLEMENTED) and matches(y_hat, want_y, IMPLEMENTED)
                         and all(matches(grads[k], want[k], IMPLEMENTED) for k in want)):

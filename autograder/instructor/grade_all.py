@@ -34,6 +34,7 @@ import argparse
 import concurrent.futures
 import csv
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -41,6 +42,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -342,6 +344,9 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
     if not quiet:
         progress(count, len(files), failed)
     jobs = min(jobs or os.cpu_count() or 1, max(len(todo), 1))
+    # the report's imports (matplotlib: about 1.5 s) load while the submissions are graded
+    threading.Thread(target=importlib.import_module, args=("autograder.instructor.report",),
+                     daemon=True).start()
     with Workers(jobs if todo else 0) as workers, \
             concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         for record in pool.map(lambda p: workers.grade(zip_path, p, out_dir, entries[p]), todo):

@@ -124,9 +124,9 @@ def test_a_batch_of_calls_in_a_real_kernel_gives_what_calls_one_by_one_give(tmp_
     path = notebook(tmp_path, "import time\n"
                     "def f(x):\n    if x == 3:\n        raise ValueError('three')\n"
                     "    return x * 2\n"
-                    "def slow(x):\n    time.sleep(1)\n    return x + 1\n"
+                    "def slow(x):\n    time.sleep(0.4)\n    return x + 1\n"
                     "def spin(x):\n    while x == 2:\n        pass\n    return x")
-    with Sandbox(path, {"call_timeout": 3}) as sandbox:
+    with Sandbox(path, {"call_timeout": 1.5}) as sandbox:
         sandbox.run_notebook()
         env = RemoteEnvironment(sandbox)
         f, slow, spin = env.get("f"), env.get("slow"), env.get("spin")
@@ -137,7 +137,7 @@ def test_a_batch_of_calls_in_a_real_kernel_gives_what_calls_one_by_one_give(tmp_
         assert [value for value, _ in returned] == [2, 4] and str(error) == "ValueError: three"
         assert sent == ["call_each"]
         sent.clear()
-        returned, error = slow.call_each([(i,) for i in range(5)])  # 5 s in all, 1 s each
+        returned, error = slow.call_each([(i,) for i in range(5)])  # 2 s in all, 0.4 s each
         assert [value for value, _ in returned] == [1, 2, 3, 4, 5] and error is None
         assert sent == ["call_each"] + ["call"] * 5
         returned, error = spin.call_each([(1,), (2,), (3,)])

@@ -313,8 +313,12 @@ def run_alone(nb: nbformat.NotebookNode, folder: Path, filename: str,
     env["TMPDIR"] = str(folder.parent / "student-tmp")
     km = KernelManager(kernel_name="bare", kernel_spec_manager=kernels,
                        connection_file=str(folder.parent / "kernel.json"))
-    NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(folder)}}
-                   ).execute(env=env)
+    try:
+        NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(folder)}}
+                       ).execute(env=env)
+    finally:  # a kernel manager given to nbclient is ours to shut down
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
     return nb
 
 

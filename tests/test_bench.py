@@ -33,5 +33,7 @@ def test_bench_prints_each_measurement_and_the_gradings_agree(built, capsys):
     student = nbformat.read(paths["student"], as_version=4)
     assert int(checks[3]) == sum("grader.check(" in c.source for c in student.cells
                                  if c.cell_type == "code")
-    assert re.search(r"--jobs 1:\s+" + NUMBER + r" s", out), out
+    assert re.search(r"--jobs 1:\s+" + NUMBER + r" s, .*\(the grading alone " + NUMBER +
+                     r" s, speed-up " + NUMBER + r"x; the CSV and report " + NUMBER + r" s\)",
+                     out), out
     assert re.search(r"\nload average [\d. ]+\n", out), out

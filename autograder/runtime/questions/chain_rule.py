@@ -312,8 +312,10 @@ def q2_2c_values(gd_train: object, forward: object, output_grads: object) -> Non
                             **IMPLEMENTED,
                             mistakes={d: wrong[k] for d, wrong in mistakes.items()})
         except AnswerError:
-            if _helpers_are_right(forward, output_grads, start, X):
-                raise  # carried forward, they give the reference training gd_train missed
+            if _helpers_are_right(forward, output_grads, start, X) or \
+                    _helpers_graded_right(forward, output_grads):
+                raise  # carried forward, they give the reference training gd_train missed,
+                # or q2_1 cost them nothing: there is no error to carry forward
             carried = _own_training(start, X, y, lr, steps, forward, output_grads)
             if carried is None or not all(matches(got[k], carried[k], IMPLEMENTED)
                                           for k in ("W1", "b1", "W0", "b0")):
@@ -326,20 +328,32 @@ def _helpers_are_right(forward, output_grads, start, X) -> bool:
     carried forward with them is the reference's: there is no need to work it out (about
     1,400 calls into the student's functions)."""
     mixed = ref.random_params(X.shape[1], len(start["b0"]), np.random.default_rng(2205))
+    return all(_right_on(forward, output_grads,
+                         [(x.copy(), p["W0"], p["b0"], p["W1"], p["b1"]) for x in X])
+               for p in (start, mixed))
+
+
+def _helpers_graded_right(forward, output_grads) -> bool:
+    """Whether the student's forward and output_grads are right on random networks of the
+    sizes q2_1 grades them at: then q2_1 cost them nothing, and there is no error to carry
+    forward (helpers wrong only at the training's size would otherwise steer the carried
+    training wherever gd_train ends)."""
+    return _right_on(forward, output_grads, [args for _, _, args in _random_networks(2206)])
+
+
+def _right_on(forward, output_grads, calls) -> bool:
+    """Whether forward and output_grads give the reference's values on every argument
+    tuple (x, W0, b0, W1, b1) of ``calls``."""
+    wants = [(len(args[2]), ref.forward(*args), ref.output_grads(*args)) for args in calls]
     try:
-        for p in (start, mixed):
-            args = (p["W0"], p["b0"], p["W1"], p["b1"])
-            calls = [(x.copy(), *args) for x in X]
-            outputs = zip(call_each(forward, calls, name="forward"),
-                          call_each(output_grads, calls, name="output_grads"), X, strict=True)
-            for forwarded, grads, x in outputs:
-                z, y_hat = forward_format(forwarded, len(p["b0"]), "forward")
-                want_z, want_y = ref.forward(x, *args)
-                grads = check_returned(grads, "output_grads")
-                want = ref.output_grads(x, *args)
-                if not (matches(z, want_z, IMPLEMENTED) and matches(y_hat, want_y, IMPLEMENTED)
-                        and all(matches(grads[k], want[k], IMPLEMENTED) for k in want)):
-                    return False
+        outputs = zip(call_each(forward, calls, name="forward"),
+                      call_each(output_grads, calls, name="output_grads"), wants, strict=True)
+        for forwarded, grads, (h, (want_z, want_y), want) in outputs:
+            z, y_hat = forward_format(forwarded, h, "forward")
+            grads = check_returned(grads, "output_grads")
+            if not (matches(z, want_z, IMPLEMENTED) and matches(y_hat, want_y, IMPLEMENTED)
+                    and all(matches(grads[k], want[k], IMPLEMENTED) for k in want)):
+                return False
     except Exception:  # noqa: BLE001 - failing helpers are not right
         return False
     return True

@@ -51,3 +51,38 @@ def test_helpers_right_where_graded_carry_nothing_into_q2_2c():
     q2_1 does not grade."""
     with pytest.raises(AnswerError):
         q.q2_2c_values(idle_gd_train, steering_forward, steering_output_grads)
+
+
+def _at_zero(W0, W1):
+    return not np.any(W0) and not np.any(W1)
+
+
+def zero_forward(x, W0, b0, W1, b1):
+    """Right wherever q2_1a grades it; at all-zero weights, whatever zero_init_values says."""
+    return idle_zero_init_values(x, len(b0)) if _at_zero(W0, W1) else cr.forward(x, W0, b0, W1, b1)
+
+
+def idle_zero_init_values(x, h):
+    return np.zeros(h), np.zeros(1)
+
+
+def zero_output_grads(x, W0, b0, W1, b1):
+    return idle_zero_init_grads(x, len(b0)) if _at_zero(W0, W1) else \
+        cr.output_grads(x, W0, b0, W1, b1)
+
+
+def idle_zero_init_grads(x, h):
+    return {"dW1": np.zeros((1, h)), "db1": np.zeros(1), "dz": np.zeros(h),
+            "db0": np.zeros(h), "dW0": np.zeros((h, len(x)))}
+
+
+def test_helpers_wrong_only_at_zero_weights_carry_nothing_into_q2_2a_and_q2_2b():
+    """q2_1 never grades at all-zero weights: helpers "wrong" only there (full q2_1 marks)
+    must not carry wrong zero_init_values / zero_init_grads into credit."""
+    q.q2_1a_values(zero_forward)
+    for keys, seed in ((("dW1", "db1"), 2102), (("dz",), 2103), (("db0", "dW0"), 2104)):
+        q.output_grads_values(zero_output_grads, keys, seed)
+    with pytest.raises(AnswerError):
+        q.q2_2a_values(idle_zero_init_values, zero_forward)
+    with pytest.raises(AnswerError):
+        q.q2_2b_values(idle_zero_init_grads, zero_output_grads)

@@ -276,3 +276,54 @@ def test_call_all_calls_as_outcomes_are_asked_for():
     outcomes = call_all(RemoteFunction(kernel, "square"), [(1,), (2,)])
     assert kernel.requests == []
     assert list(outcomes) == [1, 4] and kernel.requests == [("call_each", 2)]
+
+
+# ------------------------------------------------------------------ hostile review (attack-2)
+
+def test_a_notebook_pays_for_one_batch_timeout_at_most():
+    """A correct but slowish function whose batches run out of time: is only the first batch
+    tried (each timed-out batch costs a whole call_timeout of the notebook's total time, so a
+    batch per test could use it up and fail later, correct answers)?"""
+    kernel = CountingKernel(batch=lambda request: SandboxTimeout(5))
+    for _ in range(3):
+        assert outcome(kernel, [(1,), (2,), (3,)]) == ([1, 4, 9], None)
+    assert [op for op, _ in kernel.requests].count("call_each") == 1
+
+
+class DyingKernel(CountingKernel):
+    """A kernel that dies (and is restarted) whenever the student's function gets "die"."""
+
+    def __init__(self):
+        super().__init__()
+        self.deaths = 0
+
+    def request(self, request):
+        args = request.get("args_list", [request.get("args", [])])
+        if any(wire.encode("die") in a for a in args):
+            self.requests.append((request["op"], len(args)))
+            self.deaths += 1
+            raise KernelGone("the kernel died")
+        return super().request(request)
+
+
+def test_call_all_blames_a_dead_kernel_on_the_call_that_killed_it():
+    """A function that kills the kernel on one input: does call_all give every other input
+    its result, as one by one does, without a restart per remaining call (each counts
+    against the notebook's MAX_RESTARTS)?"""
+    args_list = [(1,), (2,), ("die",), (3,)]
+    one = DyingKernel()
+    want = outcomes_text(_outcome_each(RemoteFunction(one, "square"), args_list))
+    kernel = DyingKernel()
+    got = outcomes_text(list(call_all(RemoteFunction(kernel, "square"), args_list)))
+    assert got == want == [1, 4, "square raised KernelDied: the kernel died", 9]
+    assert kernel.deaths <= one.deaths + 1
+
+
+def _outcome_each(function, args_list):
+    found = []
+    for args in args_list:
+        try:
+            found.append(call(function, *args))
+        except AnswerError as e:
+            found.append(e)
+    return found

@@ -94,6 +94,7 @@ class Sandbox:
         self.messages = []     # what a student should know about the run (timeouts...)
         self.restarts = 0
         self.dead = None       # why the sandbox gave up (then every request fails at once)
+        self.batch_timed_out = False  # a call_each ran out of time: calls go one by one
         self.kernel = kernel or KernelProcess(self.limits)
 
     # the kernel's facts, as callers and tests know them
@@ -298,18 +299,25 @@ class RemoteFunction:
         One request (``call_each``) per MAX_CALLS calls, under one call_timeout. A batch
         that runs out of time, or whose reply cannot be used (too large, malformed), is
         made again one call at a time, each with its own call_timeout: a correct but
-        slowish function never fails for being batched. A kernel that dies during a batch
-        is the error of the batch's first call: its calls are not made again, since every
-        restart counts against the notebook's limit (``policy.MAX_RESTARTS``).
+        slowish function never fails for being batched; after one such batch, the
+        notebook's calls all go one by one (each timed-out batch costs a call_timeout of the
+        notebook's total time). A kernel that dies during a batch is the error of the
+        batch's first call, marked ``in_batch`` (which call killed it is not known): its
+        calls are not made again, since every restart counts against the notebook's limit
+        (``policy.MAX_RESTARTS``); :func:`autograder.student.checks.call_all` makes them
+        one at a time.
         """
         args_list = [tuple(args) for args in args_list]
         returned = []
         for start in range(0, len(args_list), wire.MAX_CALLS):
             chunk = args_list[start:start + wire.MAX_CALLS]
             try:
-                outcomes = self._batch(chunk) if len(chunk) > 1 else None
+                batch = len(chunk) > 1 and not getattr(self._sandbox, "batch_timed_out", False)
+                outcomes = self._batch(chunk) if batch else None
             except KernelGone as e:
-                return returned, StudentError("KernelDied", str(e))
+                died = StudentError("KernelDied", str(e))
+                died.in_batch = True  # which of the batch's calls killed it is not known
+                return returned, died
             for outcome in outcomes or self._one_by_one(chunk):
                 if isinstance(outcome, Exception):
                     return returned, outcome
@@ -333,8 +341,13 @@ class RemoteFunction:
             request = {"op": "call_each", "name": self.__name__,
                        "args_list": [[wire.encode(a) for a in args] for args in args_list]}
             reply = self._sandbox.request(request)
-        except (SandboxTimeout, ValueError):  # ValueError: WireError, or an argument
-            return None                       # the wire cannot send (the call says so)
+        except SandboxTimeout:
+            # the notebook's time it used is lost: later calls go one by one, so that a
+            # slowish function pays for one batch, not one per test
+            self._sandbox.batch_timed_out = True
+            return None
+        except ValueError:  # WireError, or an argument the wire cannot send (the call says so)
+            return None
         replies = reply.get("replies") if reply.get("ok") is True else None
         if not isinstance(replies, list) or not 0 < len(replies) <= len(args_list) or \
                 not all(isinstance(r, dict) for r in replies):

@@ -263,7 +263,9 @@ def call_all(function, args_list, name=None):
     A function in the sandboxed kernel is called in batches
     (:meth:`autograder.runtime.sandbox.RemoteFunction.call_each`): one request when the
     first outcome is asked for, and one more after each call that raises, for the calls
-    after it. Any other function is called as each outcome is asked for.
+    after it; after a batch that killed the kernel, one call at a time (so that the call
+    that killed it, and only that one, gets the error). Any other function is called as
+    each outcome is asked for.
     """
     name = name or getattr(function, "__name__", "your function")
     args_list = [tuple(args) for args in args_list]
@@ -285,6 +287,10 @@ def call_all(function, args_list, name=None):
             except AnswerError as e:
                 outcome = e
             yield outcome
+        if getattr(error, "in_batch", False):  # the kernel died in a batch: which call
+            for args in args_list[done:]:        # killed it, one call at a time tells
+                yield _outcome(function, args, name)
+            return
         if error is not None:
             done += 1
             yield _raised(error, name)

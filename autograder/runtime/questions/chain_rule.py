@@ -13,6 +13,8 @@ The mistake catalogues are data: module-level functions returning
 and free of the expected value.
 """
 
+import functools
+
 import numpy as np
 
 import solutions.chain_rule as ref
@@ -233,6 +235,7 @@ def q2_2a_values(zero_init_values: object, forward: object) -> None:
     results = call_each(zero_init_values, [(x, h) for _, h, x in cases],
                         name="zero_init_values")
     owns = _own_each(forward, "forward", [(x, *_zeros(x, h)) for _, h, x in cases])
+    forward_graded_right = functools.cache(lambda: _helpers_graded_right(forward, None))
     for (d, h, x), result, own in zip(cases, results, owns, strict=True):
         where = f" for d = {d}, h = {h}"
         z, y = forward_format(result, h, "zero_init_values", where)
@@ -242,6 +245,9 @@ def q2_2a_values(zero_init_values: object, forward: object) -> None:
             own = forward_format(own, h, "forward")
         except Exception:  # an unusable forward carries nothing forward
             own = (None, None)
+        if not (matches(z, z_ref, IMPLEMENTED) and matches(y, y_ref, IMPLEMENTED)) and \
+                forward_graded_right():
+            own = (None, None)  # q2_1a cost forward nothing: no error to carry forward
         check_carried(z, z_ref, own[0], "z" + where, IMPLEMENTED, mistakes["z"])
         check_carried(y, y_ref, own[1], "y" + where, IMPLEMENTED, mistakes["y"])
 
@@ -268,6 +274,7 @@ def q2_2b_values(zero_init_grads: object, output_grads: object) -> None:
     cases = [(d, h, rng.normal(scale=3, size=d)) for d, h in Q2_2_SIZES]
     results = call_each(zero_init_grads, [(x, h) for _, h, x in cases], name="zero_init_grads")
     owns = _own_each(output_grads, "output_grads", [(x, *_zeros(x, h)) for _, h, x in cases])
+    grads_graded_right = functools.cache(lambda: _helpers_graded_right(None, output_grads))
     for (d, h, x), result, own in zip(cases, results, owns, strict=True):
         got = check_keys(check_returned(result, "zero_init_grads(...)"), GRAD_KEYS,
                          "zero_init_grads(...)")
@@ -277,7 +284,8 @@ def q2_2b_values(zero_init_grads: object, output_grads: object) -> None:
                 check_grad(got[k], k, d, h, want[k],
                            f'zero_init_grads(...)["{k}"] for d = {d}, h = {h}', mistakes[k])
             except AnswerError:
-                if not (isinstance(own, dict) and _same_grad(got[k], own.get(k), k, d, h)):
+                if not (isinstance(own, dict) and _same_grad(got[k], own.get(k), k, d, h)) \
+                        or grads_graded_right():  # q2_1 cost it nothing: nothing to carry
                     raise
 
 
@@ -312,8 +320,10 @@ def q2_2c_values(gd_train: object, forward: object, output_grads: object) -> Non
                             **IMPLEMENTED,
                             mistakes={d: wrong[k] for d, wrong in mistakes.items()})
         except AnswerError:
-            if _helpers_are_right(forward, output_grads, start, X):
-                raise  # carried forward, they give the reference training gd_train missed
+            if _helpers_are_right(forward, output_grads, start, X) or \
+                    _helpers_graded_right(forward, output_grads):
+                raise  # carried forward, they give the reference training gd_train missed,
+                # or q2_1 cost them nothing: there is no error to carry forward
             carried = _own_training(start, X, y, lr, steps, forward, output_grads)
             if carried is None or not all(matches(got[k], carried[k], IMPLEMENTED)
                                           for k in ("W1", "b1", "W0", "b0")):
@@ -326,19 +336,35 @@ def _helpers_are_right(forward, output_grads, start, X) -> bool:
     carried forward with them is the reference's: there is no need to work it out (about
     1,400 calls into the student's functions)."""
     mixed = ref.random_params(X.shape[1], len(start["b0"]), np.random.default_rng(2205))
+    return all(_right_on(forward, output_grads,
+                         [(x.copy(), p["W0"], p["b0"], p["W1"], p["b1"]) for x in X])
+               for p in (start, mixed))
+
+
+def _helpers_graded_right(forward, output_grads) -> bool:
+    """Whether the student's forward and output_grads (None: not checked) are right on
+    random networks of the sizes q2_1 grades them at: then q2_1 cost them nothing, and
+    there is no error to carry forward (helpers wrong only where q2_1 does not look, at
+    the training's size or at all-zero weights, would otherwise carry any answer)."""
+    return _right_on(forward, output_grads, [args for _, _, args in _random_networks(2206)])
+
+
+def _right_on(forward, output_grads, calls) -> bool:
+    """Whether forward and output_grads (None: not checked) give the reference's values on
+    every argument tuple (x, W0, b0, W1, b1) of ``calls``."""
+    wants = [(len(args[2]), ref.forward(*args), ref.output_grads(*args)) for args in calls]
     try:
-        for p in (start, mixed):
-            args = (p["W0"], p["b0"], p["W1"], p["b1"])
-            calls = [(x.copy(), *args) for x in X]
-            outputs = zip(call_each(forward, calls, name="forward"),
-                          call_each(output_grads, calls, name="output_grads"), X, strict=True)
-            for forwarded, grads, x in outputs:
-                z, y_hat = forward_format(forwarded, len(p["b0"]), "forward")
-                want_z, want_y = ref.forward(x, *args)
-                grads = check_returned(grads, "output_grads")
-                want = ref.output_grads(x, *args)
-                if not (matches(z, want_z, IMPLEMENTED) and matches(y_hat, want_y, IMPLEMENTED)
-                        and all(matches(grads[k], want[k], IMPLEMENTED) for k in want)):
+        if forward is not None:
+            for got, (h, (want_z, want_y), _) in zip(call_each(forward, calls, name="forward"),
+                                                     wants, strict=True):
+                z, y_hat = forward_format(got, h, "forward")
+                if not (matches(z, want_z, IMPLEMENTED) and matches(y_hat, want_y, IMPLEMENTED)):
+                    return False
+        if output_grads is not None:
+            for got, (_, _, want) in zip(call_each(output_grads, calls, name="output_grads"),
+                                         wants, strict=True):
+                grads = check_returned(got, "output_grads")
+                if not all(matches(grads[k], want[k], IMPLEMENTED) for k in want):
                     return False
     except Exception:  # noqa: BLE001 - failing helpers are not right
         return False

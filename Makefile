@@ -20,17 +20,10 @@ $(STAMP): requirements.txt pyproject.toml
 build: $(STAMP)
 	$(BIN)/backprop build
 
-# The linter first: a lint error fails CI in seconds, before the slow tests. Then the tests in
-# two parts side by side (tests/conftest.py --part): those that use the builds and gradings
-# the session starts in the background, and the others; the second part's report follows.
+# the linter first: a lint error fails CI in seconds, before the slow tests
 test: $(STAMP) browser
 	$(BIN)/ruff check .
-	@log=$(VENV)/test-independent.log; \
-	$(BIN)/python -m pytest -q --durations=10 --part independent >$$log 2>&1 & pid=$$!; \
-	$(BIN)/python -m pytest -q --durations=10 --part background; background=$$?; \
-	wait $$pid; independent=$$?; \
-	echo; echo "---- the tests that wait for no background work:"; cat $$log; rm -f $$log; \
-	exit $$(( background || independent ))
+	$(BIN)/python -m pytest -q --durations=20
 
 # The report's browser test (tests/test_report_browser.py) needs Chromium: installed from the
 # distribution's packages when missing and apt-get can run as root (a clean CI machine);

@@ -44,13 +44,6 @@ def pytest_configure(config):
         config.option.basetemp = str(_SESSION / "pytest")
 
 
-def pytest_addoption(parser):
-    parser.addoption(
-        "--part", choices=("all", "independent", "background"), default="all",
-        help="run only the tests that wait for no background work (independent), or only "
-             "those that do (background): `make test` runs the two parts side by side")
-
-
 def pytest_collection_modifyitems(config, items):
     """A test that uses the full build (``built``: otter assign's solution check runs the
     notebook in a kernel) belongs in the slow lane; saying so keeps the fast lane fast."""
@@ -60,11 +53,6 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("these tests use the full build but are not marked slow:\n  "
                                 + "\n  ".join(unmarked))
     items.sort(key=_waits_for)
-    part = config.getoption("part")
-    if part != "all":
-        keep = [item for item in items if (_waits_for(item) > 0) == (part == "background")]
-        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
-        items[:] = keep
 
 
 # What a test waits for, in the order the background work finishes it (see

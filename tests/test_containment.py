@@ -135,3 +135,24 @@ def test_files_under_a_folder_the_uid_locked_are_removed():
     finally:  # as root, whatever the test found
         subprocess.run(["chmod", "-R", "u+rwx", str(base)], check=False)
         shutil.rmtree(base)
+
+
+def test_a_folder_open_only_by_another_gradings_grant_counts_as_blocked(tmp_path, monkeypatch):
+    """While a grading under uid-kill holds /root open (a TraversalGrant), is /root still a
+    blocked ancestor for a kernel starting beside it? (Trusting the open mode, that kernel
+    lost the Python install half-way through its imports when the grant ended.)"""
+    if os.geteuid() != 0:
+        pytest.skip("grants are made as root")
+    from autograder.runtime import containment
+    monkeypatch.setattr(containment.TraversalGrant, "STATE", str(tmp_path / "grants.json"))
+    for folder in (tmp_path.parent, tmp_path):  # pytest's own folders: passable, as /
+        os.chmod(folder, 0o711)
+    closed = tmp_path / "closed"
+    (closed / "python").mkdir(parents=True)
+    os.chmod(closed, 0o700)
+    assert containment.blocked_ancestors([closed / "python"]) == [str(closed)]
+    with containment.TraversalGrant([str(closed)]):
+        assert os.stat(closed).st_mode & 0o001  # open for now
+        assert containment.blocked_ancestors([closed / "python"]) == [str(closed)]
+    assert containment.TraversalGrant.granted() == set()
+    assert not os.stat(closed).st_mode & 0o001

@@ -590,13 +590,17 @@ def remove_tree_by_fd(path: str | os.PathLike) -> None:
 
 # ---------------------------------------------------------------------------- python access
 def blocked_ancestors(paths) -> list[str]:
-    """Folders on the way to ``paths`` that other users may not pass through (e.g. /root)."""
+    """Folders on the way to ``paths`` that other users may not pass through (e.g. /root),
+    by their own modes: a folder another grading's :class:`TraversalGrant` opens for a while
+    counts as blocked (a kernel relying on that grant would lose the Python install when the
+    other grading ends, half-way through its imports)."""
+    granted = TraversalGrant.granted()
     blocked = []
     for p in paths:
         p = Path(p).resolve()
         for folder in reversed([p, *p.parents] if p.is_dir() else list(p.parents)):
             try:
-                if not folder.stat().st_mode & 0o001:
+                if not folder.stat().st_mode & 0o001 or str(folder) in granted:
                     if not any(str(folder).startswith(b.rstrip("/") + "/") or str(folder) == b
                                for b in blocked):
                         blocked.append(str(folder))
@@ -620,6 +624,26 @@ class TraversalGrant:
     def __init__(self, folders):
         self.folders = sorted(folders)
         self.active = False
+
+    @classmethod
+    def granted(cls) -> set[str]:
+        """The folders open for now only by a grant (their own modes let no one through)."""
+        try:
+            fd = os.open(cls.STATE, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:  # no grant was ever made here (or it is not ours to read)
+            return set()
+        try:
+            st = os.fstat(fd)
+            if st.st_uid != 0 or not stat.S_ISREG(st.st_mode):
+                return set()
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            state = json.loads(os.read(fd, 1 << 20) or b"{}")
+        except (OSError, ValueError):
+            return set()
+        finally:
+            os.close(fd)
+        return {folder for folder, entry in state.items() if isinstance(entry, dict)
+                and isinstance(entry.get("mode"), int) and not entry["mode"] & 0o001}
 
     def _locked_state(self):
         fd = os.open(self.STATE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)

@@ -156,3 +156,19 @@ def test_a_folder_open_only_by_another_gradings_grant_counts_as_blocked(tmp_path
         assert containment.blocked_ancestors([closed / "python"]) == [str(closed)]
     assert containment.TraversalGrant.granted() == set()
     assert not os.stat(closed).st_mode & 0o001
+
+
+def test_a_launcher_whose_grader_already_ended_starts_no_kernel(tmp_path):
+    """If the grading process is killed while the kernel's launcher starts, before the
+    launcher asks to die with it (PR_SET_PDEATHSIG), does the launcher stop at once instead
+    of starting a kernel no one will end? (Here its parent is not the grader it names.)"""
+    import json
+
+    from autograder.runtime import kernel_launch
+    spec = tmp_path / "launch.json"
+    spec.write_text(json.dumps({"uid": None, "cgroup_procs": [], "mechanism": "pid-namespace",
+                                "grader_pid": 1}))  # never our pid: the grader "ended"
+    proc = subprocess.run([sys.executable, "-I", kernel_launch.__file__, str(spec)],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 1
+    assert "the grader ended before the kernel started" in proc.stderr

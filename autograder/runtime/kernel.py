@@ -126,6 +126,7 @@ class KernelProcess:
                 "cgroup_procs": self.group.procs_files, "expose": self.expose,
                 "tmpfs_mb": self.limits["disk_limit_mb"],
                 "rlimits": policy.rlimits(self.limits, self.as_root),
+                "grader_pid": os.getpid(),  # the launcher's parent (see kernel_launch.main)
                 "writable": containment.shared_writable_dirs(),
                 "private": [str(self.home), *([str(ipython)] if ipython else [])],
                 "argv": [sys.executable, "-m", "ipykernel_launcher", "-f",

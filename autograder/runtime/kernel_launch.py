@@ -167,6 +167,9 @@ def main(spec_path: str) -> NoReturn:
         spec["host_ids"] = (os.getuid(), os.getgid())
         flags |= CLONE_NEWUSER
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # if the grader dies, so does the namespace
+    if os.getppid() != spec["grader_pid"]:  # it died before that was set: no signal comes
+        sys.stderr.write("kernel_launch: the grader ended before the kernel started\n")
+        sys.exit(1)
     _check(libc.unshare(ctypes.c_int(flags)), "unshare")
     alive_r, alive_w = os.pipe()  # closes (readable, EOF) in the init when we die
     init = os.fork()

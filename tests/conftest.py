@@ -153,13 +153,16 @@ def built():
 
 
 def _quick_builds():
-    """{assignment: paths} of every assignment built with ``otter assign --no-run-tests``
-    (:func:`inprocess.quick_build`), in parallel."""
+    """{assignment: paths} of every assignment built with otter assign's ``--no-run-tests``
+    (:func:`inprocess.quick_build`), in processes forked from the forkserver (otter assign
+    changes the working folder), two at a time."""
     import concurrent.futures
+    import multiprocessing
 
     from autograder.instructor import inprocess
     names = build.assignment_names()
-    with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+    with concurrent.futures.ProcessPoolExecutor(
+            2, mp_context=multiprocessing.get_context("forkserver")) as pool:
         return dict(zip(names, pool.map(inprocess.quick_build, names), strict=True))
 
 
@@ -180,7 +183,8 @@ class _Background:
 
     Everything the workers inherit is fixed here, in the main thread, before any test runs
     (a test may change os.environ or the working folder for a while): the forkserver the
-    workers fork from is started now, and the fast lane alone makes its quick builds now.
+    workers fork from is started now (the fast lane alone makes its quick builds in
+    processes forked from it, beside the first tests).
 
     Beside the slow lane (``full_builds`` given) it grades the full builds, once they are
     made, and its workers run at niceness 19: they take only the CPU the slow tests leave
@@ -191,16 +195,16 @@ class _Background:
     def __init__(self, full_builds=None):
         import concurrent.futures
         import multiprocessing.forkserver
-        quick = _quick_builds() if full_builds is None else None
         # what every worker imports anyway (notebooks plot), imported once
         os.environ.setdefault("MPLBACKEND", "Agg")
         multiprocessing.forkserver.set_forkserver_preload(["autograder.instructor.inprocess",
                                                            "matplotlib.pyplot"])
         multiprocessing.forkserver.ensure_running()
         pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fast-lane")
-        self.paths = pool.submit(full_builds.all if quick is None else lambda: quick)
+        self.paths = pool.submit(lambda: _quick_builds() if full_builds is None
+                                 else full_builds.all())
         self.graded = pool.submit(lambda: _grade_fast_fixtures(
-            self.paths.result(), 0 if quick else 19))
+            self.paths.result(), 19 if full_builds else 0))
         pool.shutdown(wait=False)
 
 
@@ -301,6 +305,17 @@ def quick_built():
 def fast_graded():
     """{assignment: {fixture: row}}: every fast-lane fixture, graded in process."""
     return _background().graded.result()
+
+
+@pytest.fixture
+def no_workers(monkeypatch):
+    """For a test that fakes the grading: grade_all starts no preloaded worker (each imports
+    the grading modules, a second of CPU, for nothing); its gradings run as without one."""
+    from autograder.instructor import preload
+
+    def refuse(env=None):
+        raise OSError("no grading workers in this test")
+    monkeypatch.setattr(preload, "Worker", refuse)
 
 
 # Short limits for the fixtures that loop forever, set in the grader's environment (the

@@ -206,7 +206,8 @@ def test_report_and_csv_keep_optional_points_out_of_the_maximum(tmp_path):
     assert "q4a (optional)" in page and "<b>" not in page and "&lt;b&gt;" in page
 
 
-def test_a_rebuilt_autograder_regrades_what_the_old_one_graded(tmp_path, monkeypatch):
+def test_a_rebuilt_autograder_regrades_what_the_old_one_graded(tmp_path, monkeypatch,
+                                                              no_workers):
     """Graded once, is a submission skipped by the same zip but graded again by a rebuilt
     one (a fixed hidden test must reach every student without --regrade)?"""
     subs, out = tmp_path / "subs", tmp_path / "out"
@@ -240,7 +241,8 @@ def test_points_are_written_one_way(value, text):
     assert grade_all.points(value) == text
 
 
-def test_every_bad_entry_of_a_plain_folder_gets_a_results_file(tmp_path, monkeypatch):
+def test_every_bad_entry_of_a_plain_folder_gets_a_results_file(tmp_path, monkeypatch,
+                                                              no_workers):
     """Do a folder, a dangling link, a link to a notebook, a FIFO and a text file each get an
     error row and a results file, without reaching the grader (nor blocking on the FIFO)?"""
     subs, out = tmp_path / "subs", tmp_path / "out"

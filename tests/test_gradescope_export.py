@@ -79,7 +79,7 @@ def test_metadata_never_constructs_python_objects(tmp_path):
     assert not marker.exists()
 
 
-def test_export_is_detected_and_each_submitter_gets_a_row(tmp_path, monkeypatch):
+def test_export_is_detected_and_each_submitter_gets_a_row(tmp_path, monkeypatch, no_workers):
     """Given an export whose notebooks all have the same name, does grade_folder grade each
     submission folder once (no collision) and write one row per submitter, with name,
     email, sid and submission_id first?"""
@@ -233,7 +233,7 @@ def test_metadata_that_is_a_link_or_huge_is_refused_unread(tmp_path):
         gradescope_export.load_metadata(huge)
 
 
-def test_every_entry_of_an_export_gets_a_row(tmp_path, monkeypatch):
+def test_every_entry_of_an_export_gets_a_row(tmp_path, monkeypatch, no_workers):
     """A submission_<id> that is a link (to a folder root can read) or a plain file: does it
     get an error row naming why, without being graded, instead of vanishing from
     grades.csv?"""
@@ -263,7 +263,7 @@ def test_every_entry_of_an_export_gets_a_row(tmp_path, monkeypatch):
         == [{"name": "Corrupt Notebook", "email": "c@example.edu", "sid": ""}]
 
 
-def test_submitter_text_never_becomes_a_spreadsheet_formula(tmp_path, monkeypatch):
+def test_submitter_text_never_becomes_a_spreadsheet_formula(tmp_path, monkeypatch, no_workers):
     """A name a student chose on Gradescope, like =HYPERLINK(...): is it written to
     grades.csv as text a spreadsheet shows (a leading '), never as a formula it runs, while
     plain names, emails and numbers stay as they are?"""

@@ -10,11 +10,14 @@ question not listed, e.g. 0 for a blank notebook), substrings that must appear i
 question's feedback (``messages``), and ``sample: true`` marks the bundled samples that
 ``make`` grades. Notebooks are read and written with nbformat only.
 
-Every submission is graded with the assignment's zip through ``otter run``, exactly as an
-instructor would, and its results.json compared with the expectation.
+The zip lane grades a submission with the assignment's zip as ``backprop grade`` does: the
+zip's ``run_otter.py`` in a fork of a preloaded worker (:mod:`autograder.instructor.preload`);
+``via: gradescope`` runs it in a new Python, as Gradescope does, and ``via: otter`` through
+``otter run``. Its results.json is compared with the expectation.
 """
 
 import concurrent.futures
+import contextlib
 import copy
 import functools
 import json
@@ -151,7 +154,8 @@ def build_submission(spec: dict[str, Any], paths: dict[str, Any], dest: str | Pa
                 zf.writestr(".OTTER_LOG", _malicious_pickle(spec["pickle_marker"]))
         nb_path.unlink()
         return zip_path
-    nb = nbformat.read(paths[spec.get("base", "solution")], as_version=4)
+    base = Path(paths[spec.get("base", "solution")])
+    nb = copy.deepcopy(_base_notebook(base, base.stat().st_mtime_ns))
     for edit in spec.get("edits", []):
         hits = [c for c in nb.cells if c.cell_type == "code" and edit["find"] in c.source]
         count = sum(c.source.count(edit["find"]) for c in hits)
@@ -163,6 +167,13 @@ def build_submission(spec: dict[str, Any], paths: dict[str, Any], dest: str | Pa
             cell.outputs, cell.execution_count = [], None
     nbformat.write(nb, dest)
     return dest
+
+
+@functools.lru_cache(maxsize=16)
+def _base_notebook(path: Path, mtime_ns: int) -> nbformat.NotebookNode:
+    """A built notebook fixtures start from, read once per version of the file (a fixture
+    gets its own copy to edit)."""
+    return nbformat.read(path, as_version=4)
 
 
 def otter_run(zip_path: Path, submission: Path, out_dir: Path, timeout: float = 600,
@@ -276,17 +287,21 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
         sub = build_submission(spec, paths, d / f"{name}.ipynb")
         out = d / "out"
         out.mkdir()
-        start = time.monotonic()
         env = dict(spec.get("env", {}))
         if spec.get("attack"):  # payloads act only in a grading carrying this marker
             env["BACKPROP_ATTACK_MARK"] = marks[fixture]
-        if spec.get("via", "gradescope") == "gradescope":
-            results, log = gradescope_run(paths["zip"], sub, d, env=env, base=environ)
-            results_file = d / "autograder" / "results" / "results.json"
-        else:
+        via = spec.get("via", "worker")
+        if via == "otter":
+            start = time.monotonic()
             results, log = otter_run(paths["zip"], sub, out,
                                      env=None if environ is None else {**environ, **env})
             results_file = out / "results.json"
+        else:  # as `backprop grade` does (a fork of a preloaded worker), or Gradescope
+            with workers.lend() if via == "worker" else contextlib.nullcontext() as worker:
+                start = time.monotonic()
+                results, log = gradescope_run(paths["zip"], sub, d, env=env, base=environ,
+                                              worker=worker)
+            results_file = d / "autograder" / "results" / "results.json"
         elapsed = time.monotonic() - start
         if spec.get("recheck_after"):  # a process left behind must not rewrite the results
             time.sleep(spec["recheck_after"])
@@ -306,7 +321,9 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
              if catalogue[f].get("pickle_marker") is True else catalogue[f] for f in names}
     jobs = jobs or os.cpu_count() or 1
     try:
-        with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        by_worker = sum(specs[f].get("via", "worker") == "worker" for f in names)
+        with grade_all.Workers(min(jobs, by_worker), environ) as workers, \
+                concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             graded = {f: (r, log, t) for f, r, log, t in pool.map(grade, names)}
     finally:  # the unpacked zips and submissions: nothing is left in the temporary folder
         import shutil

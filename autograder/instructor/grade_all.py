@@ -32,6 +32,7 @@ row with its reason, and the run goes on: every entry of the folder gets a resul
 
 import argparse
 import concurrent.futures
+import contextlib
 import csv
 import hashlib
 import importlib
@@ -45,6 +46,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -282,35 +284,50 @@ def submission_entries(folder: Path) -> dict[Path, dict[str, Any]]:
 
 class Workers:
     """One preloaded grading worker per job (:mod:`autograder.instructor.preload`), lent to
-    one submission at a time. A worker that cannot start, or dies, is replaced by a plain
-    new Python for the submissions it would have graded."""
+    one submission at a time. The workers start side by side, and a job begins as soon as
+    one of them is ready, not when all are (each takes over a second of imports). A worker
+    that cannot start, or dies, is replaced by a plain new Python for the submissions it
+    would have graded."""
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, env: dict[str, str] | None = None):
         import queue
         self.idle: Any = queue.Queue()
-        self.all = []
-        for _ in range(count):
-            try:
-                worker = preload.Worker()
-            except (OSError, RuntimeError):
-                worker = None
-            self.all.append(worker)
-            self.idle.put(worker)
+        self.all: list[preload.Worker | None] = []
+        self.starting = [threading.Thread(target=self._start, args=(env,), daemon=True)
+                         for _ in range(count)]
+        for thread in self.starting:
+            thread.start()
 
-    def grade(self, zip_path: Path, submission: Path, out_dir: Path,
-              info: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _start(self, env: dict[str, str] | None) -> None:
+        try:
+            worker = preload.Worker(env)
+        except (OSError, RuntimeError):
+            worker = None
+        self.all.append(worker)
+        self.idle.put(worker)
+
+    @contextlib.contextmanager
+    def lend(self) -> Iterator[preload.Worker | None]:
+        """A worker for one grading (None: grade in a new Python), returned afterwards."""
         worker = self.idle.get()
         try:
             if worker is not None and worker.proc.poll() is not None:
                 worker = None  # gone: this job's later submissions start a new Python
-            return grade_one(zip_path, submission, out_dir, info, worker=worker)
+            yield worker
         finally:
             self.idle.put(worker)
+
+    def grade(self, zip_path: Path, submission: Path, out_dir: Path,
+              info: dict[str, Any] | None = None) -> dict[str, Any]:
+        with self.lend() as worker:
+            return grade_one(zip_path, submission, out_dir, info, worker=worker)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
+        for thread in self.starting:
+            thread.join()
         for worker in self.all:
             if worker is not None:
                 worker.close()

@@ -30,12 +30,12 @@ which grades through a kernel and is left to the slow lane.
 """
 
 import builtins
+import functools
 import io
 import json
 import os
 import shutil
 import signal
-import subprocess
 import types
 import zipfile
 from contextlib import redirect_stderr, redirect_stdout
@@ -56,15 +56,27 @@ class NeedsKernel(RuntimeError):
 
 
 def quick_build(name: str) -> dict[str, Path]:
-    """Build an assignment with ``otter assign --no-run-tests`` in build.DIST/.quick/<name>;
-    return its paths as :func:`paths.built_paths` does (student, solution, zip)."""
+    """Build an assignment with otter assign's ``--no-run-tests`` in build.DIST/.quick/<name>;
+    return its paths as :func:`paths.built_paths` does (student, solution, zip).
+
+    Otter assign runs in this process (a tenth of the time of a new ``otter`` process, whose
+    imports dominate), in the master notebook's folder: call this in a process of its own
+    (the tests' fast lane runs it in its worker processes), never beside other threads.
+    """
+    import otter.assign
     master = build.stage(name)
     out = build.DIST / ".quick" / name
     shutil.rmtree(out, ignore_errors=True)
-    proc = subprocess.run([*build.otter_command(), "assign", "--no-run-tests", str(master),
-                           str(out)], cwd=master.parent, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise build.BuildError(f"otter assign failed for {name}:\n{proc.stdout}\n{proc.stderr}")
+    cwd, said = os.getcwd(), io.StringIO()
+    try:
+        os.chdir(master.parent)
+        with redirect_stdout(said), redirect_stderr(said):
+            otter.assign.main(str(master), str(out), no_run_tests=True)
+    except Exception as e:  # noqa: BLE001 - any failure of otter assign is the build's
+        raise build.BuildError(f"otter assign failed for {name}:\n{said.getvalue()}\n"
+                               f"{type(e).__name__}: {e}") from None
+    finally:
+        os.chdir(cwd)
     zips = sorted((out / "autograder").glob(f"{name}-autograder_*.zip"))
     return {"student": out / "student" / f"{name}.ipynb",
             "solution": out / "autograder" / f"{name}.ipynb",
@@ -143,7 +155,7 @@ class InProcessKernel:
         for n, source in enumerate(self.cells, 1):
             def run(source=source, n=n):
                 try:
-                    exec(compile(source, f"<cell {n}>", "exec"), self.main.__dict__)
+                    exec(_compiled(source, n), self.main.__dict__)
                 except Exception:  # the student's error: the kernel reports it and goes on
                     pass
             with redirect_stdout(sink), redirect_stderr(sink):
@@ -162,6 +174,13 @@ class InProcessKernel:
         if not isinstance(reply, dict):
             raise wire.WireError("malformed reply")
         return reply
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(source: str, n: int) -> types.CodeType:
+    """Cell ``n``'s code, compiled once per text (most fixtures share most of their cells;
+    code objects are immutable). A cell that does not compile raises each time."""
+    return compile(source, f"<cell {n}>", "exec")
 
 
 def zip_test_sources(zip_path) -> dict[str, str]:

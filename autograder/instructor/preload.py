@@ -151,9 +151,12 @@ class WorkerGone(RuntimeError):
 class Worker:
     """A preloaded worker process; :meth:`run` grades one submission in a fresh fork."""
 
-    def __init__(self):
+    def __init__(self, env: dict[str, str] | None = None):
+        """``env``: the worker's own environment (default: this process's); each script it
+        runs gets the environment its request names."""
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.instructor.preload"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     env=env)
         if self.proc.stdout.readline().strip() != "ready":
             self.close()
             raise RuntimeError("the grading worker did not start")

@@ -91,8 +91,10 @@ def question_stats(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def _png(fig):
     buf = io.BytesIO()
-    # constrained layout places every label; a small pad keeps the margins tight
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", pad_inches=0.05)
+    # constrained layout places every label and fills the figure up to its pads (a second,
+    # "tight" bounding box would only lay every label out again: a third of the time)
+    fig.get_layout_engine().set(w_pad=0.04, h_pad=0.04)
+    fig.savefig(buf, format="png", dpi=90)
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 

@@ -326,3 +326,39 @@ def test_the_table_names_a_diagnosed_mistake_before_a_bare_failure(tmp_path):
     assert "<td>the factor 2 is missing</td>" in table
     assert dict(report.question_stats(records)["q1c"]["mistakes"]) == {
         "values: wrong (no catalogued mistake)": 2, "the factor 2 is missing": 1}
+
+
+def test_a_job_begins_when_one_worker_is_ready_not_when_all_are(monkeypatch):
+    """Workers start side by side: is the first ready one lent while another is still
+    importing, is one that cannot start lent as None (a new Python), and is every started
+    worker closed at the end?"""
+    import threading
+
+    from autograder.instructor import preload
+    slow_may_finish, closed = threading.Event(), []
+
+    class FakeWorker:
+        started = 0
+
+        def __init__(self, env=None):
+            FakeWorker.started += 1
+            self.kind = ("fast", "slow", "broken")[FakeWorker.started - 1]
+            if self.kind == "slow":
+                assert slow_may_finish.wait(10)
+            if self.kind == "broken":
+                raise OSError("cannot start")
+            self.proc = type("Proc", (), {"poll": staticmethod(lambda: None)})
+
+        def close(self):
+            closed.append(self.kind)
+
+    monkeypatch.setattr(preload, "Worker", FakeWorker)
+    with grade_all.Workers(3) as workers:
+        lent = []
+        for _ in range(2):  # the fast one and the broken one, while the slow one imports
+            with workers.lend() as worker:
+                lent.append(worker and worker.kind)
+        assert "fast" in lent and "slow" not in lent  # lent before the slow one is ready
+        assert set(lent) <= {"fast", None}
+        slow_may_finish.set()
+    assert sorted(closed) == ["fast", "slow"]

@@ -300,25 +300,30 @@ def bare_kernels(tmp_path_factory) -> KernelSpecManager:
 
 
 def run_alone(nb: nbformat.NotebookNode, folder: Path, filename: str,
-              kernels: KernelSpecManager) -> nbformat.NotebookNode:
+              kernels: KernelSpecManager, environ: dict[str, str]) -> nbformat.NotebookNode:
     """Save ``nb`` as ``folder/filename`` (nothing else there) and run it top to bottom as a
-    student would: cwd the folder, no PYTHONPATH, no front end naming the notebook."""
+    student would: cwd the folder, no PYTHONPATH, no front end naming the notebook
+    (``environ``: the environment it starts from)."""
     folder.mkdir()
     nbformat.write(nb, folder / filename)
-    env = {k: v for k, v in os.environ.items()
+    env = {k: v for k, v in environ.items()
            if k not in ("PYTHONPATH", "JPY_SESSION_NAME") and not k.startswith("BACKPROP_")}
     # the student's own temporary files (the export's check kernel leaves its connection
-    # file) stay beside the notebook, in this test's folder
+    # file) stay beside the notebook, in this run's folder
     (folder.parent / "student-tmp").mkdir(exist_ok=True)
     env["TMPDIR"] = str(folder.parent / "student-tmp")
     km = KernelManager(kernel_name="bare", kernel_spec_manager=kernels,
                        connection_file=str(folder.parent / "kernel.json"))
-    try:
-        NotebookClient(nb, km=km, timeout=300, resources={"metadata": {"path": str(folder)}}
-                       ).execute(env=env)
-    finally:  # a kernel manager given to nbclient is ours to shut down
-        if km.has_kernel:
-            km.shutdown_kernel(now=True)
+    # the kernel's own messages go to a file beside the notebook: this may run in a thread
+    # while no test captures the terminal
+    with open(folder.parent / "kernel.log", "w") as log:
+        try:
+            NotebookClient(nb, km=km, timeout=300,
+                           resources={"metadata": {"path": str(folder)}}
+                           ).execute(env=env, stdout=log, stderr=log)
+        finally:  # a kernel manager given to nbclient is ours to shut down
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     return nb
 
 
@@ -327,17 +332,50 @@ def outputs(cell) -> str:
                      for o in cell.outputs)
 
 
-# Each notebook under its own name, and one under a browser's (finding itself works alike
-# for every assignment; the blank notebooks below run under another such name).
+# Each notebook with the solution typed in under its own name, and one under a browser's
+# (finding itself works alike for every assignment); each blank notebook under another
+# such name, without its export cell (the solution-filled run exports).
+SOLUTION_RUNS = [(name, "{name}.ipynb") for name in ASSIGNMENTS] + \
+    [(ASSIGNMENTS[0], "{name} (1).ipynb")]
+
+
+def _blank_without_export(paths) -> nbformat.NotebookNode:
+    nb = nbformat.read(paths["student"], as_version=4)
+    nb.cells = [c for c in nb.cells if "grader.export(" not in c.get("source", "")]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def alone_runs(built, bare_kernels, tmp_path_factory):
+    """{("solution", name, filename) or ("blank", name): future of (run notebook, its
+    folder)}: every run below, started at once and run two at a time (each mostly waits
+    for its kernel), from the environment of now."""
+    import concurrent.futures
+    environ = dict(os.environ)
+    pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="alone")
+
+    def run(nb, filename):
+        folder = tmp_path_factory.mktemp("alone") / "alone"
+        return run_alone(nb, folder, filename, bare_kernels, environ), folder
+
+    runs = {("solution", name, filename): pool.submit(
+                run, bench.solution_typed_in(built(name)), filename.format(name=name))
+            for name, filename in SOLUTION_RUNS}
+    runs |= {("blank", name): pool.submit(run, _blank_without_export(built(name)),
+                                          f"{name} (2).ipynb")
+             for name in ASSIGNMENTS}
+    yield runs
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name, filename", [(name, "{name}.ipynb") for name in ASSIGNMENTS]
-                         + [(ASSIGNMENTS[0], "{name} (1).ipynb")])
-def test_solution_filled_notebook_alone_passes_its_checks_and_exports(
-        built, bare_kernels, tmp_path, name, filename):
+@pytest.mark.parametrize("name, filename", SOLUTION_RUNS)
+def test_solution_filled_notebook_alone_passes_its_checks_and_exports(alone_runs, name,
+                                                                      filename):
     """Alone in a folder, under its own or a browser's name, do all public checks pass and
     does the export write a zip of this notebook, with nothing alarming printed?"""
+    nb, folder = alone_runs[("solution", name, filename)].result()
     filename = filename.format(name=name)
-    nb = run_alone(bench.solution_typed_in(built(name)), tmp_path / "alone", filename, bare_kernels)
     code = [c for c in nb.cells if c.cell_type == "code"]
     errors = [outputs(c) for c in code if any(o.output_type == "error" for o in c.outputs)]
     assert not errors, errors[0][:2000]
@@ -349,7 +387,7 @@ def test_solution_filled_notebook_alone_passes_its_checks_and_exports(
     export = outputs([c for c in code if "grader.export(" in c.source][-1])
     assert "Your submission received the following results" in export, export[:2000]
     assert "failed" not in export.lower() and "Warning" not in export, export[:2000]
-    zips = list((tmp_path / "alone").glob("*.zip"))
+    zips = list(folder.glob("*.zip"))
     assert len(zips) == 1 and zips[0].name.startswith(filename.removesuffix(".ipynb") + "_")
     with zipfile.ZipFile(zips[0]) as zf:
         assert filename in zf.namelist()
@@ -357,14 +395,11 @@ def test_solution_filled_notebook_alone_passes_its_checks_and_exports(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_blank_notebook_alone_gets_public_feedback_not_import_errors(
-        built, bare_kernels, tmp_path, name):
+def test_blank_notebook_alone_gets_public_feedback_not_import_errors(alone_runs, name):
     """Alone and unanswered, does the notebook run top to bottom without raising, each check
     giving its public feedback, never a missing module? (The export cell is run by the
     solution-filled test above.)"""
-    nb = nbformat.read(built(name)["student"], as_version=4)
-    nb.cells = [c for c in nb.cells if "grader.export(" not in c.get("source", "")]
-    nb = run_alone(nb, tmp_path / "alone", f"{name} (2).ipynb", bare_kernels)
+    nb, _ = alone_runs[("blank", name)].result()
     errors = [outputs(c) for c in nb.cells if c.cell_type == "code"
               and any(o.output_type == "error" for o in c.outputs)]
     assert not errors, errors[0][:2000]

@@ -301,8 +301,8 @@ class Workers:
     def _start(self, env: dict[str, str] | None) -> None:
         try:
             worker = preload.Worker(env)
-        except (OSError, RuntimeError):
-            worker = None
+        except Exception:  # noqa: BLE001 - whatever stops it, a job waits for a worker:
+            worker = None  # it grades in a new Python instead
         self.all.append(worker)
         self.idle.put(worker)
 

@@ -38,6 +38,8 @@ from autograder.instructor.coverage import full_marks
 from autograder.instructor.grade_all import gradescope_run, question_scores
 from autograder.instructor.paths import DIST, FIXTURES, ROOT, otter_command
 
+# how the zip lane runs the grader: as `backprop grade` does, as Gradescope does, `otter run`
+VIAS = ("worker", "gradescope", "otter")
 DEFAULT_MAX_SECONDS = 180  # a fixture's grading must end within this, unless it says otherwise
 
 
@@ -291,6 +293,8 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
         if spec.get("attack"):  # payloads act only in a grading carrying this marker
             env["BACKPROP_ATTACK_MARK"] = marks[fixture]
         via = spec.get("via", "worker")
+        if via not in VIAS:
+            raise ValueError(f"{name}/{fixture}: via must be one of {', '.join(VIAS)}")
         if via == "otter":
             start = time.monotonic()
             results, log = otter_run(paths["zip"], sub, out,

@@ -362,3 +362,51 @@ def test_a_job_begins_when_one_worker_is_ready_not_when_all_are(monkeypatch):
         assert set(lent) <= {"fast", None}
         slow_may_finish.set()
     assert sorted(closed) == ["fast", "slow"]
+
+
+def test_a_worker_that_never_says_ready_is_given_up_not_waited_for(monkeypatch, tmp_path):
+    """A worker whose imports hang (it never says "ready"): is it killed after the start
+    limit and lent as None, rather than holding the job, and the run's end, forever?"""
+    import os
+    import threading
+
+    from autograder.instructor import preload
+    monkeypatch.setattr(preload, "START_TIMEOUT", 3, raising=False)
+    hang = tmp_path / "hang"
+    hang.mkdir()
+    (hang / "sitecustomize.py").write_text("import time\ntime.sleep(600)\n")
+    env = {**os.environ, "PYTHONPATH": str(hang)}
+    lent, workers_seen = [], []
+
+    def run():
+        with grade_all.Workers(1, env) as workers:
+            workers_seen.append(workers)
+            with workers.lend() as worker:
+                lent.append(worker)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    hung = thread.is_alive()
+    if hung:  # end the hung worker so that the test leaves nothing behind
+        import psutil
+        for child in psutil.Process().children(recursive=True):
+            if "autograder.instructor.preload" in " ".join(child.cmdline()):
+                child.kill()
+        thread.join(10)
+    assert not hung and lent == [None]
+
+
+def test_no_workers_lends_none_rather_than_waiting_forever():
+    """Workers(0) (nothing to grade, or every fixture graded another way): does a lend
+    give None (a new Python) instead of waiting for a worker that will never come?"""
+    import threading
+    lent = []
+
+    def run():
+        with grade_all.Workers(0) as workers, workers.lend() as worker:
+            lent.append(worker)
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and lent == [None]

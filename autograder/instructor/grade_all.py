@@ -309,6 +309,9 @@ class Workers:
     @contextlib.contextmanager
     def lend(self) -> Iterator[preload.Worker | None]:
         """A worker for one grading (None: grade in a new Python), returned afterwards."""
+        if not self.starting:  # no worker will ever come
+            yield None
+            return
         worker = self.idle.get()
         try:
             if worker is not None and worker.proc.poll() is not None:

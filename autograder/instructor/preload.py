@@ -144,6 +144,11 @@ def serve() -> None:
         out.flush()
 
 
+# seconds a worker may take to say "ready" (its imports take a second or two of CPU): one
+# whose imports hang is killed, and its job grades in a new Python, rather than waiting
+START_TIMEOUT = 120
+
+
 class WorkerGone(RuntimeError):
     """The worker process has ended: its submission must be graded some other way."""
 
@@ -157,7 +162,15 @@ class Worker:
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.instructor.preload"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                      env=env)
-        if self.proc.stdout.readline().strip() != "ready":
+        import threading
+        give_up = threading.Timer(START_TIMEOUT, self.proc.kill)
+        give_up.daemon = True
+        give_up.start()
+        try:
+            ready = self.proc.stdout.readline().strip() == "ready"
+        finally:
+            give_up.cancel()
+        if not ready:
             self.close()
             raise RuntimeError("the grading worker did not start")
 

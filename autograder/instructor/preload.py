@@ -61,10 +61,24 @@ def _forget_shadowed(folder: str) -> None:
             del sys.modules[name]
 
 
-def _child(request: dict[str, Any]) -> None:
+def _die_with(worker: int) -> None:
+    """End this child when the worker ends (SIGKILL, as the kernel launcher ends with its
+    grader): a worker that dies mid-run (a bug, the OOM killer, a kill) must not leave its
+    grading going on, unseen, in the folder grade_all then grades again in a new Python."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != worker:  # the worker died before the line above
+        os._exit(1)
+
+
+def _child(request: dict[str, Any], worker: int) -> None:
     """In the forked child: become ``python run_otter.py`` and run it; never return."""
     code = 1
     try:
+        _die_with(worker)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -135,9 +149,10 @@ def serve() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         out.flush()
+        worker = os.getpid()
         pid = os.fork()
         if pid == 0:
-            _child(request)
+            _child(request, worker)
         status = _wait(pid, float(request["timeout"]))
         out.write(json.dumps({"timeout": True} if status is None else {"status": status})
                   + "\n")

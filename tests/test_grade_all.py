@@ -410,3 +410,38 @@ def test_no_workers_lends_none_rather_than_waiting_forever():
     thread.start()
     thread.join(10)
     assert not thread.is_alive() and lent == [None]
+
+
+@pytest.mark.parametrize("questions,name_length", [(4, 24), (30, 3)])
+def test_no_chart_text_is_cut_by_the_charts_edge(monkeypatch, tmp_path, questions,
+                                                 name_length):
+    """Long question names (an instructor's "linear_backward_dW_part"), or many questions
+    with long mistake texts: does every label, tick and title of every chart lie inside
+    the saved figure (constrained layout alone places them: nothing widens the figure to
+    take in what sticks out)?"""
+    from autograder.instructor import report
+    cut, original = [], report._png
+
+    def check(fig):
+        fig.get_layout_engine().set(w_pad=0.04, h_pad=0.04)
+        fig.canvas.draw()
+        box = fig.bbox
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer()).transformed(fig.dpi_scale_trans)
+        if drawn.x0 < box.x0 - 1 or drawn.y0 < box.y0 - 1 or drawn.x1 > box.x1 + 1 \
+                or drawn.y1 > box.y1 + 1:  # what is drawn reaches past the edge: cut
+            cut.append((fig.get_suptitle() or fig.axes[0].get_title(), box.bounds,
+                        drawn.bounds))
+        return original(fig)
+    monkeypatch.setattr(report, "_png", check)
+
+    def record(i):
+        tests, failed = [], {}
+        for q in range(questions):
+            name = f"q{q}_" + "x" * name_length
+            tests.append({"name": name, "score": (i + q) % 2, "max_score": 1, "output": ""})
+            failed[name] = {f"test_{name}_{k}": "the gradient is transposed " * 8 + str(k)
+                            for k in range(i % 7)}
+        return {"file": f"s{i}.ipynb", "status": "graded", "reason": "",
+                "results": {"tests": tests, "extra_data": {"failed": failed}}}
+    report.write_report([record(i) for i in range(14)], tmp_path / "report.html", "x")
+    assert cut == []

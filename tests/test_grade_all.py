@@ -445,3 +445,68 @@ def test_no_chart_text_is_cut_by_the_charts_edge(monkeypatch, tmp_path, question
                 "results": {"tests": tests, "extra_data": {"failed": failed}}}
     report.write_report([record(i) for i in range(14)], tmp_path / "report.html", "x")
     assert cut == []
+
+
+CTRL_C_GRADER = '''
+import json, os, pathlib, time
+marks = pathlib.Path(os.environ["CTRL_C_MARKS"])
+(marks / f"{os.getpid()}.started").write_text("")
+time.sleep(30)
+results = pathlib.Path(os.environ["BACKPROP_AUTOGRADER_DIR"], "results", "results.json")
+results.write_text(json.dumps({"tests": [{"name": "q1", "score": 1, "max_score": 1}]}))
+'''
+
+
+def test_ctrl_c_stops_the_run_at_once_and_keeps_no_cut_short_grading(tmp_path):
+    """Ctrl-C in the terminal (SIGINT to the whole process group, the workers and their
+    graders too): does `backprop grade` stop within seconds, rather than grade the
+    interrupted submissions again in a new Python, leave no grader running, and keep no
+    record of a grading it cut short (a restart skips what has a record: an interrupted
+    submission would stay an error)?"""
+    import sys
+    import time
+    import zipfile
+    zip_path = tmp_path / "fake-autograder.zip"
+    with zipfile.ZipFile(zip_path, "w") as zf:
+        zf.writestr("run_otter.py", CTRL_C_GRADER)
+    folder, out, marks = tmp_path / "subs", tmp_path / "out", tmp_path / "marks"
+    folder.mkdir()
+    marks.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.ipynb").write_text("{}")
+    code = ("from autograder.instructor import grade_all\n"
+            f"grade_all.grade_folder('x', {str(folder)!r}, {str(out)!r}, jobs=2, "
+            f"zip_path=__import__('pathlib').Path({str(zip_path)!r}), quiet=True)\n")
+    env = {**os.environ, "CTRL_C_MARKS": str(marks)}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True,
+                            cwd=Path(__file__).parent.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(marks.glob("*.started"))) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+        took = time.monotonic() - started
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    graders = [int(p.stem) for p in marks.glob("*.started")]
+    running = []
+    for pid in graders:
+        try:
+            os.kill(pid, 0)
+            running.append(pid)
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert took < 10 and len(graders) == 2 and running == []
+    assert list((out / "results").glob("*.json")) == []

@@ -142,6 +142,10 @@ def _wait(pid: int, timeout: float) -> int | None:
 
 def serve() -> None:
     """The worker's loop: one request per line on stdin, one reply per line on stdout."""
+    # Ctrl-C reaches the whole process group: it interrupts the grading child (which
+    # restores Python's handler), while the worker lives on to report it; a worker killed by
+    # it would have its job grade the submission again, from the start, in a new Python
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     preload()
     out = sys.stdout
     out.write("ready\n")

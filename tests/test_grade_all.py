@@ -362,3 +362,151 @@ def test_a_job_begins_when_one_worker_is_ready_not_when_all_are(monkeypatch):
         assert set(lent) <= {"fast", None}
         slow_may_finish.set()
     assert sorted(closed) == ["fast", "slow"]
+
+
+def test_a_worker_that_never_says_ready_is_given_up_not_waited_for(monkeypatch, tmp_path):
+    """A worker whose imports hang (it never says "ready"): is it killed after the start
+    limit and lent as None, rather than holding the job, and the run's end, forever?"""
+    import os
+    import threading
+
+    from autograder.instructor import preload
+    monkeypatch.setattr(preload, "START_TIMEOUT", 3, raising=False)
+    hang = tmp_path / "hang"
+    hang.mkdir()
+    (hang / "sitecustomize.py").write_text("import time\ntime.sleep(600)\n")
+    env = {**os.environ, "PYTHONPATH": str(hang)}
+    lent, workers_seen = [], []
+
+    def run():
+        with grade_all.Workers(1, env) as workers:
+            workers_seen.append(workers)
+            with workers.lend() as worker:
+                lent.append(worker)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    hung = thread.is_alive()
+    if hung:  # end the hung worker so that the test leaves nothing behind
+        import psutil
+        for child in psutil.Process().children(recursive=True):
+            if "autograder.instructor.preload" in " ".join(child.cmdline()):
+                child.kill()
+        thread.join(10)
+    assert not hung and lent == [None]
+
+
+def test_no_workers_lends_none_rather_than_waiting_forever():
+    """Workers(0) (nothing to grade, or every fixture graded another way): does a lend
+    give None (a new Python) instead of waiting for a worker that will never come?"""
+    import threading
+    lent = []
+
+    def run():
+        with grade_all.Workers(0) as workers, workers.lend() as worker:
+            lent.append(worker)
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and lent == [None]
+
+
+@pytest.mark.parametrize("questions,name_length", [(4, 24), (30, 3)])
+def test_no_chart_text_is_cut_by_the_charts_edge(monkeypatch, tmp_path, questions,
+                                                 name_length):
+    """Long question names (an instructor's "linear_backward_dW_part"), or many questions
+    with long mistake texts: does every label, tick and title of every chart lie inside
+    the saved figure (constrained layout alone places them: nothing widens the figure to
+    take in what sticks out)?"""
+    from autograder.instructor import report
+    cut, original = [], report._png
+
+    def check(fig):
+        fig.get_layout_engine().set(w_pad=0.04, h_pad=0.04)
+        fig.canvas.draw()
+        box = fig.bbox
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer()).transformed(fig.dpi_scale_trans)
+        if drawn.x0 < box.x0 - 1 or drawn.y0 < box.y0 - 1 or drawn.x1 > box.x1 + 1 \
+                or drawn.y1 > box.y1 + 1:  # what is drawn reaches past the edge: cut
+            cut.append((fig.get_suptitle() or fig.axes[0].get_title(), box.bounds,
+                        drawn.bounds))
+        return original(fig)
+    monkeypatch.setattr(report, "_png", check)
+
+    def record(i):
+        tests, failed = [], {}
+        for q in range(questions):
+            name = f"q{q}_" + "x" * name_length
+            tests.append({"name": name, "score": (i + q) % 2, "max_score": 1, "output": ""})
+            failed[name] = {f"test_{name}_{k}": "the gradient is transposed " * 8 + str(k)
+                            for k in range(i % 7)}
+        return {"file": f"s{i}.ipynb", "status": "graded", "reason": "",
+                "results": {"tests": tests, "extra_data": {"failed": failed}}}
+    report.write_report([record(i) for i in range(14)], tmp_path / "report.html", "x")
+    assert cut == []
+
+
+CTRL_C_GRADER = '''
+import json, os, pathlib, time
+marks = pathlib.Path(os.environ["CTRL_C_MARKS"])
+(marks / f"{os.getpid()}.started").write_text("")
+time.sleep(30)
+results = pathlib.Path(os.environ["BACKPROP_AUTOGRADER_DIR"], "results", "results.json")
+results.write_text(json.dumps({"tests": [{"name": "q1", "score": 1, "max_score": 1}]}))
+'''
+
+
+def test_ctrl_c_stops_the_run_at_once_and_keeps_no_cut_short_grading(tmp_path):
+    """Ctrl-C in the terminal (SIGINT to the whole process group, the workers and their
+    graders too): does `backprop grade` stop within seconds, rather than grade the
+    interrupted submissions again in a new Python, leave no grader running, and keep no
+    record of a grading it cut short (a restart skips what has a record: an interrupted
+    submission would stay an error)?"""
+    import sys
+    import time
+    import zipfile
+    zip_path = tmp_path / "fake-autograder.zip"
+    with zipfile.ZipFile(zip_path, "w") as zf:
+        zf.writestr("run_otter.py", CTRL_C_GRADER)
+    folder, out, marks = tmp_path / "subs", tmp_path / "out", tmp_path / "marks"
+    folder.mkdir()
+    marks.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.ipynb").write_text("{}")
+    code = ("from autograder.instructor import grade_all\n"
+            f"grade_all.grade_folder('x', {str(folder)!r}, {str(out)!r}, jobs=2, "
+            f"zip_path=__import__('pathlib').Path({str(zip_path)!r}), quiet=True)\n")
+    env = {**os.environ, "CTRL_C_MARKS": str(marks)}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True,
+                            cwd=Path(__file__).parent.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(marks.glob("*.started"))) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+        took = time.monotonic() - started
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    graders = [int(p.stem) for p in marks.glob("*.started")]
+    running = []
+    for pid in graders:
+        try:
+            os.kill(pid, 0)
+            running.append(pid)
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert took < 10 and len(graders) == 2 and running == []
+    assert list((out / "results").glob("*.json")) == []

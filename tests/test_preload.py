@@ -125,3 +125,47 @@ def test_the_zips_grading_code_runs_not_the_workers_preloaded_copy(worker, tmp_p
     alone_status, alone_output = run_alone(script, env, tmp_path)
     assert alone_status == 0 and json.loads(alone_output)[2] is True  # the premise
     assert (status, json.loads(output)) == (0, json.loads(alone_output))
+
+
+def test_a_worker_that_dies_takes_its_grading_child_with_it(tmp_path):
+    """A worker killed mid-run (by a bug, the OOM killer or an instructor's kill): does
+    its grading child end too, rather than go on grading, unseen, into the folder that
+    grade_all then grades again in a new Python?"""
+    import threading
+    import time
+    script = tmp_path / "source" / "slow.py"
+    script.parent.mkdir()
+    script.write_text("import os, time\n"
+                      "open('child.pid', 'w').write(str(os.getpid()))\n"
+                      "time.sleep(20)\n"
+                      "open('late', 'w').write('still grading')\n")
+    w = preload.Worker()
+    gone = []
+
+    def run():
+        try:
+            w.run(script, dict(os.environ), tmp_path, timeout=60)
+        except preload.WorkerGone:
+            gone.append(True)
+    thread = threading.Thread(target=run)
+    thread.start()
+    pid_file = tmp_path / "child.pid"
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    w.proc.kill()
+    thread.join(30)
+    w.close()
+    deadline = time.monotonic() + 5
+    alive = True
+    while alive and time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+            time.sleep(0.05)
+        except ProcessLookupError:
+            alive = False
+    if alive:  # leave nothing behind
+        os.kill(child, 9)
+    assert gone == [True] and not alive

@@ -309,6 +309,9 @@ class Workers:
     @contextlib.contextmanager
     def lend(self) -> Iterator[preload.Worker | None]:
         """A worker for one grading (None: grade in a new Python), returned afterwards."""
+        if not self.starting:  # no worker will ever come
+            yield None
+            return
         worker = self.idle.get()
         try:
             if worker is not None and worker.proc.poll() is not None:
@@ -364,13 +367,28 @@ def grade_folder(assignment: str, submissions: str | Path, out_dir: str | Path |
     # the report's imports (matplotlib: about 1.5 s) load while the submissions are graded
     threading.Thread(target=importlib.import_module, args=("autograder.instructor.report",),
                      daemon=True).start()
-    with Workers(jobs if todo else 0) as workers, \
-            concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        for record in pool.map(lambda p: workers.grade(zip_path, p, out_dir, entries[p]), todo):
-            count += 1
-            failed += record["status"] != "graded"
-            if not quiet:
-                progress(count, len(files), failed)
+    interrupted = None
+    try:
+        with Workers(jobs if todo else 0) as workers, \
+                concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+            try:
+                for record in pool.map(lambda p: workers.grade(zip_path, p, out_dir,
+                                                               entries[p]), todo):
+                    count += 1
+                    failed += record["status"] != "graded"
+                    if not quiet:
+                        progress(count, len(files), failed)
+            except KeyboardInterrupt:
+                interrupted = time.time()
+                raise
+    except KeyboardInterrupt:
+        # the gradings running at Ctrl-C were cut short (it reaches their graders too):
+        # none of their records is kept, so that a restart grades them again
+        for path in (out_dir / "results").glob("*.json"):
+            with contextlib.suppress(OSError):
+                if interrupted is not None and path.stat().st_mtime >= interrupted - 1:
+                    path.unlink()
+        raise
     if not quiet:
         sys.stderr.write("\n")
     names = {p.name for p in files}

@@ -61,10 +61,24 @@ def _forget_shadowed(folder: str) -> None:
             del sys.modules[name]
 
 
-def _child(request: dict[str, Any]) -> None:
+def _die_with(worker: int) -> None:
+    """End this child when the worker ends (SIGKILL, as the kernel launcher ends with its
+    grader): a worker that dies mid-run (a bug, the OOM killer, a kill) must not leave its
+    grading going on, unseen, in the folder grade_all then grades again in a new Python."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != worker:  # the worker died before the line above
+        os._exit(1)
+
+
+def _child(request: dict[str, Any], worker: int) -> None:
     """In the forked child: become ``python run_otter.py`` and run it; never return."""
     code = 1
     try:
+        _die_with(worker)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -128,6 +142,10 @@ def _wait(pid: int, timeout: float) -> int | None:
 
 def serve() -> None:
     """The worker's loop: one request per line on stdin, one reply per line on stdout."""
+    # Ctrl-C reaches the whole process group: it interrupts the grading child (which
+    # restores Python's handler), while the worker lives on to report it; a worker killed by
+    # it would have its job grade the submission again, from the start, in a new Python
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     preload()
     out = sys.stdout
     out.write("ready\n")
@@ -135,13 +153,19 @@ def serve() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         out.flush()
+        worker = os.getpid()
         pid = os.fork()
         if pid == 0:
-            _child(request)
+            _child(request, worker)
         status = _wait(pid, float(request["timeout"]))
         out.write(json.dumps({"timeout": True} if status is None else {"status": status})
                   + "\n")
         out.flush()
+
+
+# seconds a worker may take to say "ready" (its imports take a second or two of CPU): one
+# whose imports hang is killed, and its job grades in a new Python, rather than waiting
+START_TIMEOUT = 120
 
 
 class WorkerGone(RuntimeError):
@@ -157,7 +181,15 @@ class Worker:
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder.instructor.preload"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                      env=env)
-        if self.proc.stdout.readline().strip() != "ready":
+        import threading
+        give_up = threading.Timer(START_TIMEOUT, self.proc.kill)
+        give_up.daemon = True
+        give_up.start()
+        try:
+            ready = self.proc.stdout.readline().strip() == "ready"
+        finally:
+            give_up.cancel()
+        if not ready:
             self.close()
             raise RuntimeError("the grading worker did not start")
 

@@ -125,7 +125,11 @@ def plot_pages(stats: dict[str, dict[str, Any]], totals: list[float]) -> list[di
 
     names = list(stats)
     if names:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(max(8, 0.5 * len(names) + 4), 3.2),
+        # taller for long question names (their rotated labels take ~0.075 in a character):
+        # constrained layout only places what fits in the figure, and cuts the rest
+        longest = max(len(n) for n in names)
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(max(8, 0.5 * len(names) + 4),
+                                                      3.2 + 0.075 * max(0, longest - 6)),
                                        layout="constrained")
         ax1.bar(names, [100 * s["mean"] / s["max"] if s["max"] else 0 for s in stats.values()],
                 color="#228833")

@@ -451,7 +451,7 @@ CTRL_C_GRADER = '''
 import json, os, pathlib, time
 marks = pathlib.Path(os.environ["CTRL_C_MARKS"])
 (marks / f"{os.getpid()}.started").write_text("")
-time.sleep(30)
+time.sleep(300)  # far longer than the test waits: only an interrupt ends it in time
 results = pathlib.Path(os.environ["BACKPROP_AUTOGRADER_DIR"], "results", "results.json")
 results.write_text(json.dumps({"tests": [{"name": "q1", "score": 1, "max_score": 1}]}))
 '''
@@ -478,9 +478,10 @@ def test_ctrl_c_stops_the_run_at_once_and_keeps_no_cut_short_grading(tmp_path):
             f"grade_all.grade_folder('x', {str(folder)!r}, {str(out)!r}, jobs=2, "
             f"zip_path=__import__('pathlib').Path({str(zip_path)!r}), quiet=True)\n")
     env = {**os.environ, "CTRL_C_MARKS": str(marks)}
+    log = tmp_path / "grade.log"
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True,
                             cwd=Path(__file__).parent.parent,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         deadline = time.monotonic() + 60
         while len(list(marks.glob("*.started"))) < 2:
@@ -488,8 +489,8 @@ def test_ctrl_c_stops_the_run_at_once_and_keeps_no_cut_short_grading(tmp_path):
             time.sleep(0.1)
         started = time.monotonic()
         os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(15)
+        try:  # stopping takes a second; on a machine busy with the background, longer
+            proc.wait(60)
         except subprocess.TimeoutExpired:
             pass
         took = time.monotonic() - started
@@ -508,5 +509,5 @@ def test_ctrl_c_stops_the_run_at_once_and_keeps_no_cut_short_grading(tmp_path):
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    assert took < 10 and len(graders) == 2 and running == []
+    assert took < 60 and len(graders) == 2 and running == [], log.read_text()[-3000:]
     assert list((out / "results").glob("*.json")) == []

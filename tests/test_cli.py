@@ -60,11 +60,17 @@ def checkout(tmp_path):
     return copy_checkout(tmp_path / "repo")
 
 
+def checkout_env(root: Path) -> dict[str, str]:
+    """The environment of a tool run on the checkout at ``root`` (its own sources imported
+    first, its own dist/)."""
+    return {**os.environ, "BACKPROP_ROOT": str(root), "BACKPROP_DIST": str(root / "dist"),
+            "PYTHONPATH": str(root)}
+
+
 def backprop(root, *args, timeout=60):
-    """Run `backprop ARGS` on the checkout at ``root`` (its own sources imported first)."""
-    env = {**os.environ, "BACKPROP_ROOT": str(root), "BACKPROP_DIST": str(root / "dist"),
-           "PYTHONPATH": str(root)}
-    return subprocess.run([sys.executable, "-m", "autograder.instructor.cli", *args], env=env,
+    """Run `backprop ARGS` on the checkout at ``root``."""
+    return subprocess.run([sys.executable, "-m", "autograder.instructor.cli", *args],
+                          env=checkout_env(root),
                           cwd=root, capture_output=True, text=True, timeout=timeout)
 
 
@@ -92,10 +98,9 @@ print(json.dumps(seen))
 @pytest.fixture(scope="module")
 def refusals(tmp_path_factory):
     root = copy_checkout(tmp_path_factory.mktemp("refusals") / "repo")
-    env = {**os.environ, "BACKPROP_ROOT": str(root), "BACKPROP_DIST": str(root / "dist"),
-           "PYTHONPATH": str(root)}
     proc = subprocess.run([sys.executable, "-c", REFUSE_EACH, json.dumps(INVALID_NAMES)],
-                          env=env, cwd=root, capture_output=True, text=True, timeout=120)
+                          env=checkout_env(root), cwd=root, capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

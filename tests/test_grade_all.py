@@ -423,7 +423,7 @@ def test_no_chart_text_is_cut_by_the_charts_edge(monkeypatch, tmp_path, question
     cut, original = [], report._png
 
     def check(fig):
-        fig.get_layout_engine().set(w_pad=0.04, h_pad=0.04)
+        fig.get_layout_engine().set(w_pad=report.CHART_PAD, h_pad=report.CHART_PAD)
         fig.canvas.draw()
         box = fig.bbox
         drawn = fig.get_tightbbox(fig.canvas.get_renderer()).transformed(fig.dpi_scale_trans)

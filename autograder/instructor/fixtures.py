@@ -178,6 +178,15 @@ def _base_notebook(path: Path, mtime_ns: int) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
+def _via(spec: dict[str, Any]) -> str:
+    """How the zip lane runs a fixture's grader (one of :data:`VIAS`; "worker" unless the
+    spec says otherwise)."""
+    via = spec.get("via", "worker")
+    if via not in VIAS:
+        raise ValueError(f"via must be one of {', '.join(VIAS)}, not {via!r}")
+    return via
+
+
 def otter_run(zip_path: Path, submission: Path, out_dir: Path, timeout: float = 600,
               env: dict[str, str] | None = None) -> tuple[dict[str, Any], str]:
     """Grade one submission with ``otter run``; return (results.json as a dict, stdout).
@@ -292,9 +301,7 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
         env = dict(spec.get("env", {}))
         if spec.get("attack"):  # payloads act only in a grading carrying this marker
             env["BACKPROP_ATTACK_MARK"] = marks[fixture]
-        via = spec.get("via", "worker")
-        if via not in VIAS:
-            raise ValueError(f"{name}/{fixture}: via must be one of {', '.join(VIAS)}")
+        via = _via(spec)
         if via == "otter":
             start = time.monotonic()
             results, log = otter_run(paths["zip"], sub, out,
@@ -325,7 +332,7 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
              if catalogue[f].get("pickle_marker") is True else catalogue[f] for f in names}
     jobs = jobs or os.cpu_count() or 1
     try:
-        by_worker = sum(specs[f].get("via", "worker") == "worker" for f in names)
+        by_worker = sum(_via(specs[f]) == "worker" for f in names)
         with grade_all.Workers(min(jobs, by_worker), environ) as workers, \
                 concurrent.futures.ThreadPoolExecutor(jobs) as pool:
             graded = {f: (r, log, t) for f, r, log, t in pool.map(grade, names)}

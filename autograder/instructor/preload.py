@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from autograder.runtime.kernel_launch import PR_SET_PDEATHSIG, prctl
+
 # what run_otter.py imports, in its light form (otter's package __init__ is not run)
 PRELOAD = ("otter.test_files", "otter.test_files.exception_test",
            "otter.run.run_autograder.autograder_config", "nbformat", "numpy",
@@ -66,8 +68,7 @@ def _die_with(worker: int) -> None:
     grader): a worker that dies mid-run (a bug, the OOM killer, a kill) must not leave its
     grading going on, unseen, in the folder grade_all then grades again in a new Python."""
     try:
-        import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PDEATHSIG
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux
         pass
     if os.getppid() != worker:  # the worker died before the line above

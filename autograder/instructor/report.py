@@ -89,11 +89,14 @@ def question_stats(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return dict(sorted(stats.items()))
 
 
+CHART_PAD = 0.04  # inches between a chart's outermost text and its edge
+
+
 def _png(fig):
     buf = io.BytesIO()
     # constrained layout places every label and fills the figure up to its pads (a second,
     # "tight" bounding box would only lay every label out again: a third of the time)
-    fig.get_layout_engine().set(w_pad=0.04, h_pad=0.04)
+    fig.get_layout_engine().set(w_pad=CHART_PAD, h_pad=CHART_PAD)
     fig.savefig(buf, format="png", dpi=90)
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()

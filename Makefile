@@ -8,6 +8,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: all build test test-fast bench clean browser
 
+# Python keeps the compiled form of this project's modules (git-ignored __pycache__/): where
+# the environment says not to, every process of the tests (graders, kernels, otter assign)
+# would compile them again.
+unexport PYTHONDONTWRITEBYTECODE
+
 all: build
 
 $(STAMP): requirements.txt pyproject.toml

@@ -26,7 +26,7 @@ from autograder.instructor import build  # noqa: E402
 from autograder.instructor.paths import ROOT  # noqa: E402
 
 REPO_DIST = ROOT / "dist"
-EXPECTED = {"dist", "pytest"}  # what the session folder may hold at the end
+EXPECTED = {"dist", "pytest", "early"}  # what the session folder may hold at the end
 
 
 def _dist_state():
@@ -45,10 +45,12 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that uses the full build (``built``: otter assign's solution check runs the
-    notebook in a kernel) belongs in the slow lane; saying so keeps the fast lane fast."""
-    unmarked = [item.nodeid for item in items if "built" in getattr(item, "fixturenames", ())
-                and not item.get_closest_marker("slow")]
+    """A test that uses the full build (``built``, itself or through its ``started_early``
+    work: otter assign's solution check runs the notebook in a kernel) belongs in the slow
+    lane; saying so keeps the fast lane fast."""
+    unmarked = [item.nodeid for item in items if not item.get_closest_marker("slow") and (
+                "built" in getattr(item, "fixturenames", ()) or any(
+                    _needs_builds(m.kwargs["work"]) for m in item.iter_markers("started_early")))]
     if unmarked:
         raise pytest.UsageError("these tests use the full build but are not marked slow:\n  "
                                 + "\n  ".join(unmarked))
@@ -57,7 +59,8 @@ def pytest_collection_modifyitems(config, items):
 
 # What a test waits for, in the order the background work finishes it (see
 # pytest_collection_finish): the tests that wait for nothing run first, while it works.
-WAITS = (("built",), ("graded",), ("fast_graded", "quick_built"), ("background_finished",))
+WAITS = (("built",), ("graded",), ("started_early",), ("fast_graded", "quick_built"),
+         ("background_finished",))
 
 
 def _waits_for(item):
@@ -120,7 +123,8 @@ _FULL_BUILDS = []
 
 def _background_futures():
     return [f for b in _FULL_BUILDS for f in b.futures.values()] + \
-        [f for z in _ZIP_LANE for f in z.rows.values()] + \
+        [f for z in _ZIP_LANE for f in (*z.rows.values(), z.closed)] + \
+        list(_EARLY.values()) + \
         [f for b in _BACKGROUND for f in (b.paths, b.graded)]
 
 
@@ -147,9 +151,7 @@ def background_finished():
 def built():
     """get(name): the paths of an assignment's full build (made once)."""
     assert build.DIST != REPO_DIST
-    if not _FULL_BUILDS:
-        _FULL_BUILDS.append(_FullBuilds())
-    return _FULL_BUILDS[0].get
+    return _built_getter()
 
 
 def _quick_builds():
@@ -213,26 +215,38 @@ _BACKGROUND = []
 
 class _ZipLane:
     """Every zip-lane fixture (:func:`fixtures.zip_lane`) of every assignment, graded
-    through the real zip in a thread started at collection, assignment by assignment as
-    their full builds are made (each grading runs its own processes and kernels, two at a
-    time), so that it overlaps the tests that need none of it. ``get(name, fixture)``
-    waits for that assignment's rows. The graders get the environment of collection time
-    (a test may change os.environ for a while)."""
+    through the real zip, started at collection: each assignment as soon as its full build
+    is made, all with one set of graders (:class:`fixtures.Graders`, ``JOBS`` gradings at a
+    time), so that it overlaps the tests that need none of it. ``get(name, fixture)`` waits
+    for that assignment's rows. The graders get the environment of collection time (a test
+    may change os.environ for a while)."""
+
+    # gradings at a time: each mostly waits for its kernel, so two leave a core idle
+    JOBS = 3
 
     def __init__(self, full_builds, names=None):
         import concurrent.futures
 
         from autograder.instructor import fixtures
         self.builds, self.environ = full_builds, dict(os.environ)
-        pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="zip-lane")
-        self.rows = {name: pool.submit(self._grade, fixtures, name)
-                     for name in _longest_first(names or build.assignment_names())}
+        names = _longest_first(names or build.assignment_names())
+        self.graders = fixtures.Graders(self.JOBS, self.environ)
+        # a thread per assignment waits for its build; one more closes the graders
+        pool = concurrent.futures.ThreadPoolExecutor(len(names) + 1,
+                                                     thread_name_prefix="zip-lane")
+        self.rows = {name: pool.submit(self._grade, fixtures, name) for name in names}
+        self.closed = pool.submit(self._close)
         pool.shutdown(wait=False)
 
     def _grade(self, fixtures, name):
         rows = fixtures.grade_fixtures(name, self.builds.get(name), fixtures.zip_lane(name),
-                                       environ=self.environ)
+                                       environ=self.environ, graders=self.graders)
         return {row["name"]: row for row in rows}
+
+    def _close(self):
+        import concurrent.futures
+        concurrent.futures.wait(self.rows.values())
+        self.graders.close()
 
     def get(self, name, fixture):
         return self.rows[name].result()[fixture]
@@ -281,11 +295,70 @@ def pytest_collection_finish(session):
         return
     if any(_uses(item, "built") for item in items):
         _FULL_BUILDS.append(_FullBuilds(_assignments_of(items, "built")))
+    if _early_works(items):
+        _EarlyWork(_early_works(items))
     if any(_uses(item, "graded") for item in items):
         _ZIP_LANE.append(_ZipLane(_FULL_BUILDS[0], _assignments_of(items, "graded")))
     if any(_uses(item, "fast_graded", "quick_built") for item in items):
         slow = any(item.get_closest_marker("slow") for item in items)
         _BACKGROUND.append(_Background(_FULL_BUILDS[0] if slow and _FULL_BUILDS else None))
+
+
+# Work a test marked `started_early(work=...)` needs: {work: future of its result}.
+_EARLY = {}
+
+
+class _EarlyWork:
+    """The work of the tests marked ``started_early(work=...)``: long runs of subprocesses and
+    kernels that mostly wait, started in threads at collection (two at a time, in the
+    order of the tests) so that they overlap the tests before, not run one after another.
+    ``work`` takes, by the names of its parameters: ``folder``, its own, in the session
+    folder (removed with it); ``built``, the full builds' getter; ``environ``, the
+    environment of collection time, for what it starts (a test may change os.environ for
+    a while). It runs beside tests that may replace a module's functions for a while (a
+    fake grader): what it checks of the tools runs in a new Python."""
+
+    def __init__(self, works):
+        import concurrent.futures
+        import inspect
+        pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="early")
+        environ = dict(os.environ)
+        for work in works:
+            folder = _SESSION / "early" / work.__name__
+            folder.mkdir(parents=True)
+            given = {"folder": folder, "environ": environ}
+            if _needs_builds(work):
+                given["built"] = _built_getter()
+            _EARLY[work] = pool.submit(work, **{name: given[name] for name in
+                                                inspect.signature(work).parameters})
+        pool.shutdown(wait=False)
+
+
+def _needs_builds(work):
+    import inspect
+    return "built" in inspect.signature(work).parameters
+
+
+def _early_works(items):
+    """The works of the tests' ``started_early`` marks, in the order the tests run."""
+    works = [m.kwargs["work"] for item in items for m in item.iter_markers("started_early")]
+    return list(dict.fromkeys(works))
+
+
+@pytest.fixture
+def started_early(request):
+    """The result of the work the test's ``started_early(work=...)`` mark names (waits for
+    it)."""
+    work = request.node.get_closest_marker("started_early").kwargs["work"]
+    if work not in _EARLY:  # not seen at collection
+        _EarlyWork([work])
+    return _EARLY[work].result()
+
+
+def _built_getter():
+    if not _FULL_BUILDS:
+        _FULL_BUILDS.append(_FullBuilds())
+    return _FULL_BUILDS[0].get
 
 
 def _background():

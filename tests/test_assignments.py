@@ -94,7 +94,7 @@ def test_student_notebook_holds_no_solution_hidden_test_or_answer(built, name):
                          [(a, f) for a in CATALOGUES for f in fixtures.zip_lane(a)])
 def test_fixture_gets_its_expected_score(graded, name, fixture):
     """Does this fixture submission get exactly its expected points and feedback through
-    the zip (every `lane: kernel` fixture, and the agreement sample)?"""
+    the zip (every `lane: kernel` fixture)?"""
     row = graded(name, fixture)
     assert row["as_expected"], "\n".join(row["problems"])
 
@@ -103,10 +103,13 @@ def test_fixture_gets_its_expected_score(graded, name, fixture):
 @pytest.mark.parametrize("name", list(CATALOGUES))
 def test_the_two_lanes_agree(graded, fast_graded, name):
     """Do the fast lane (in process) and the zip (sandboxed kernel) give the same scores and
-    the same feedback, word for word, on a sample of ordinary fixtures?"""
-    sample = fixtures.agreement_sample(name)
-    assert sample
-    for fixture in ["solution", *sample]:
+    the same feedback, word for word, on every fixture both grade (the samples: right,
+    blank, broken and diagnosed-wrong submissions)?"""
+    both = fixtures.in_both_lanes(name)
+    catalogue = fixtures.load_catalogue(name)
+    assert {"solution", "blank"} <= set(both)
+    assert any(catalogue[f].get("expect", {}).get("messages") for f in both if f != "blank")
+    for fixture in both:
         slow, fast = graded(name, fixture), fast_graded[name][fixture]
         assert fast["scores"] == slow["scores"], fixture
         assert fixtures.question_outputs(fast["results"]) == \
@@ -131,21 +134,6 @@ def test_solution_scores_full_and_blank_scores_zero(graded, name):
     assert set(blank["scores"]) == set(solution["scores"])
     assert all(v == 0 for v in blank["scores"].values())
 
-
-
-@pytest.mark.slow
-def test_a_failing_solution_check_fails_the_build(tmp_path, monkeypatch, background_finished):
-    """If the master's own solution fails its tests, does the build stop with otter's reason?"""
-    master = nbformat.read(build.ASSIGNMENTS / "matrix-backprop" / "matrix-backprop.ipynb",
-                           as_version=4)
-    for cell in master.cells:
-        cell.source = cell.source.replace("dW = dY @ X.T\n", "dW = 2 * dY @ X.T\n")
-    (tmp_path / "assignments" / "broken").mkdir(parents=True)
-    nbformat.write(master, tmp_path / "assignments" / "broken" / "broken.ipynb")
-    monkeypatch.setattr(build, "ASSIGNMENTS", tmp_path / "assignments")
-    monkeypatch.setattr(build, "DIST", tmp_path / "dist")
-    with pytest.raises(build.BuildError, match="otter assign failed for broken"):
-        build.assign("broken")
 
 
 @pytest.mark.slow
@@ -177,24 +165,6 @@ def test_the_installed_package_holds_no_hidden_test_or_reference(built, name, tm
                           **config["tool"]["setuptools"]["packages"]["find"])
     assert "autograder.runtime" in found
     assert not [p for p in found if p.startswith(("solutions", "autograder.runtime.questions"))]
-
-
-@pytest.mark.slow
-def test_a_rebuild_keeps_graded_results(tmp_path, monkeypatch, background_finished):
-    """Does building over an existing dist/<name>/ replace otter's layout and keep the graded
-    results an instructor wrote beside it?"""
-    import shutil
-    shutil.copytree(build.ASSIGNMENTS / "mlp-backprop", tmp_path / "assignments" / "mlp-backprop")
-    monkeypatch.setattr(build, "ASSIGNMENTS", tmp_path / "assignments")
-    monkeypatch.setattr(build, "DIST", tmp_path / "dist")
-    graded = tmp_path / "dist" / "mlp-backprop" / "graded" / "results" / "alice.ipynb.json"
-    stale = tmp_path / "dist" / "mlp-backprop" / "student" / "stale.txt"
-    for path in (graded, stale):
-        path.parent.mkdir(parents=True)
-        path.write_text("{}")
-    paths = build.assign("mlp-backprop")
-    assert graded.read_text() == "{}"
-    assert not stale.exists() and paths["student"].exists() and paths["zip"] is not None
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

@@ -1,5 +1,6 @@
 """Does ``backprop`` explain itself, and does ``backprop new`` scaffold an assignment that
-builds and grades its fixtures as expected, without touching this checkout?"""
+builds and grades its fixtures as expected, without touching this checkout? Does
+``backprop build`` keep graded results over a rebuild, and stop when a solution fails?"""
 
 import json
 import os
@@ -8,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.instructor import cli
@@ -60,17 +62,17 @@ def checkout(tmp_path):
     return copy_checkout(tmp_path / "repo")
 
 
-def checkout_env(root: Path) -> dict[str, str]:
+def checkout_env(root: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a tool run on the checkout at ``root`` (its own sources imported
-    first, its own dist/)."""
-    return {**os.environ, "BACKPROP_ROOT": str(root), "BACKPROP_DIST": str(root / "dist"),
-            "PYTHONPATH": str(root)}
+    first, its own dist/), on top of ``environ`` (default: this process's)."""
+    return {**(os.environ if environ is None else environ), "BACKPROP_ROOT": str(root),
+            "BACKPROP_DIST": str(root / "dist"), "PYTHONPATH": str(root)}
 
 
-def backprop(root, *args, timeout=60):
-    """Run `backprop ARGS` on the checkout at ``root``."""
+def backprop(root, *args, timeout=60, environ=None):
+    """Run `backprop ARGS` on the checkout at ``root`` (in ``environ``, default this one's)."""
     return subprocess.run([sys.executable, "-m", "autograder.instructor.cli", *args],
-                          env=checkout_env(root),
+                          env=checkout_env(root, environ),
                           cwd=root, capture_output=True, text=True, timeout=timeout)
 
 
@@ -83,14 +85,16 @@ import contextlib, io, json, sys
 from pathlib import Path
 from autograder.instructor import cli
 root, seen = Path.cwd(), {}
+def files():  # what the checkout holds (Python's bytecode caches aside)
+    return sorted(p for p in root.rglob("*") if "__pycache__" not in p.parts)
 for name in json.loads(sys.argv[1]):
-    before, err = sorted(root.rglob("*")), io.StringIO()
+    before, err = files(), io.StringIO()
     with contextlib.redirect_stderr(err):
         try:
             status = cli.main(["new", name])
         except SystemExit as e:
             status = e.code
-    seen[name] = [status, err.getvalue(), sorted(root.rglob("*")) == before]
+    seen[name] = [status, err.getvalue(), files() == before]
 print(json.dumps(seen))
 '''
 
@@ -124,20 +128,48 @@ def test_new_refuses_an_existing_name(checkout):
     assert not (checkout / "assignments" / "half-made").exists()
 
 
-@pytest.mark.slow
-def test_scaffold_builds_and_its_fixtures_get_their_scores(checkout):
-    """Does a scaffolded assignment pass the coverage check, build with otter assign and
-    grade its solution, blank and wrong-answer fixtures to their expected scores?"""
-    proc = backprop(checkout, "new", "toy-example")
-    assert proc.returncode == 0, proc.stderr
-    assert not (ROOT / "assignments" / "toy-example").exists()  # this checkout: untouched
-    coverage = subprocess.run(
+def scaffold_and_build(folder, environ):
+    """In a copy of this checkout: `backprop new toy-example`, its coverage problems, a
+    build over a dist/toy-example/ holding graded results and a stale file, then a build of
+    the master with a wrong solution. What each step gave, for the tests below."""
+    root = copy_checkout(folder / "repo")
+    seen = {"new": backprop(root, "new", "toy-example", environ=environ)}
+    seen["untouched"] = not (ROOT / "assignments" / "toy-example").exists()
+    seen["coverage"] = subprocess.run(
         [sys.executable, "-c", "from autograder.instructor import coverage; "
          "print(coverage.problems('toy-example'))"],
-        env={**os.environ, "BACKPROP_ROOT": str(checkout), "PYTHONPATH": str(checkout)},
-        capture_output=True, text=True, cwd=checkout)
+        env=checkout_env(root, environ), capture_output=True, text=True, cwd=root)
+    dist = root / "dist" / "toy-example"
+    graded, stale = dist / "graded" / "results" / "alice.ipynb.json", dist / "student" / "x"
+    for path in (graded, stale):
+        path.parent.mkdir(parents=True)
+        path.write_text("{}")
+    seen["build"] = backprop(root, "build", "toy-example", timeout=900, environ=environ)
+    seen["rebuilt"] = {"graded kept": graded.exists() and graded.read_text() == "{}",
+                       "stale left": stale.exists(),
+                       "student": (dist / "student" / "toy-example.ipynb").exists(),
+                       "zip": bool(list((dist / "autograder").glob("toy-example-*.zip")))}
+    master = root / "assignments" / "toy-example" / "toy-example.ipynb"
+    notebook = nbformat.read(master, as_version=4)
+    [cell] = [c for c in notebook.cells if "return 2 * X * dY" in c.source]
+    cell.source = cell.source.replace("return 2 * X * dY", "return X * dY")
+    nbformat.write(notebook, master)
+    seen["broken build"] = backprop(root, "build", "--no-samples", "toy-example",
+                                    timeout=300, environ=environ)
+    return seen
+
+
+@pytest.mark.slow
+@pytest.mark.started_early(work=scaffold_and_build)
+def test_scaffold_builds_and_its_fixtures_get_their_scores(started_early):
+    """Does a scaffolded assignment pass the coverage check, build with otter assign and
+    grade its solution, blank and wrong-answer fixtures to their expected scores?"""
+    proc = started_early["new"]
+    assert proc.returncode == 0, proc.stderr
+    assert started_early["untouched"]  # this checkout: untouched
+    coverage = started_early["coverage"]
     assert coverage.stdout.strip() == "[]", coverage.stderr
-    proc = backprop(checkout, "build", "toy-example", timeout=900)
+    proc = started_early["build"]
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table = proc.stdout.split("expected?", 1)[1]
     rows = {line.split()[0]: line for line in table.splitlines() if line.strip()
@@ -145,7 +177,28 @@ def test_scaffold_builds_and_its_fixtures_get_their_scores(checkout):
     assert set(rows) == {"solution", "blank", "q1-missing-factor-2"}
     assert "2/2 yes" in rows["solution"]
     assert "0/2 yes" in rows["blank"] and "0/2 yes" in rows["q1-missing-factor-2"]
-    assert Path(checkout / "dist" / "toy-example" / "student" / "toy-example.ipynb").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.started_early(work=scaffold_and_build)
+def test_a_rebuild_keeps_graded_results(started_early):
+    """Does building over an existing dist/<name>/ replace otter's layout and keep the graded
+    results an instructor wrote beside it?"""
+    assert started_early["build"].returncode == 0
+    assert started_early["rebuilt"] == {"graded kept": True, "stale left": False,
+                                        "student": True, "zip": True}
+
+
+@pytest.mark.slow
+@pytest.mark.started_early(work=scaffold_and_build)
+def test_a_failing_solution_check_stops_the_build(started_early):
+    """If the master's own solution fails one of its tests, does `backprop build` stop with
+    otter's reason, naming that test's failure (not some other error)?"""
+    proc = started_early["broken build"]
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "otter assign failed for toy-example" in proc.stderr
+    assert proc.stderr.count("Test case failed") == 1, proc.stderr
+    assert "factor 2 of d(x^2)/dx = 2x is missing" in proc.stderr, proc.stderr
 
 
 def test_grade_with_an_unknown_name_says_which_names_exist(capsys, tmp_path):

@@ -456,18 +456,14 @@ def test_fallback_problems_share_no_forward_value_with_the_graded_problems():
 _FLOAT = r"-?\d+\.\d+(?:e[-+]?\d+)?"
 
 
-@pytest.mark.slow  # a kernel: the full build's solution check, or a sandbox
-def test_a_backward_that_stashes_its_arguments_leaks_no_graded_forward_value(built):
+@pytest.mark.slow  # a kernel: the zip lane
+def test_a_backward_that_stashes_its_arguments_leaks_no_graded_forward_value(graded):
     """Graded through the real zip, does a submission whose mlp_backward raises with everything
     it was ever sent show only values that are not the answer to any graded test case?"""
     import json
     import re
-
-    from autograder.instructor import fixtures
-    name, fixture = "mlp-backprop", "q1c-backward-stashes-what-it-receives-and-raises"
-    row = {r["name"]: r for r in fixtures.grade_fixtures(name, built(name), names=[fixture],
-                                                         jobs=1)}[fixture]
-    text = json.dumps(row["results"])
+    text = json.dumps(graded("mlp-backprop",
+                             "q1c-backward-stashes-what-it-receives-and-raises")["results"])
     shown = np.array([float(v) for v in re.findall(_FLOAT, text)])
     assert shown.size > 50
 

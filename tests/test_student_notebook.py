@@ -274,15 +274,15 @@ def test_notebook_titles_differ():
 # Alone, in a fresh kernel that cannot import this project (slow)
 # --------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def bare_kernels(tmp_path_factory) -> KernelSpecManager:
-    """A kernel spec "bare": a Python that has this venv's packages but not this project.
+def bare_kernels(root: Path) -> KernelSpecManager:
+    """A kernel spec "bare" in the new folder ``root``: a Python that has this venv's
+    packages but not this project.
 
     A new virtual environment whose site-packages points at ours with a .pth line: the
     packages are importable, but our site-packages' own .pth files (the editable install
     of ``autograder``) are not run, so ``import autograder`` fails as on a student's machine.
     """
-    root = tmp_path_factory.mktemp("bare")
+    root.mkdir()
     venv.create(root / "venv", with_pip=False)
     python = root / "venv" / "bin" / "python"
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
@@ -345,36 +345,37 @@ def _blank_without_export(paths) -> nbformat.NotebookNode:
     return nb
 
 
-@pytest.fixture(scope="module")
-def alone_runs(built, bare_kernels, tmp_path_factory):
+def alone_runs(folder, built, environ):
     """{("solution", name, filename) or ("blank", name): future of (run notebook, its
-    folder)}: every run below, started at once and run two at a time (each mostly waits
-    for its kernel), from the environment of now."""
+    folder)}: every run below, done two at a time (each mostly waits for its kernel)."""
     import concurrent.futures
-    environ = dict(os.environ)
-    pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="alone")
+    kernels = bare_kernels(folder / "bare")
 
-    def run(nb, filename):
-        folder = tmp_path_factory.mktemp("alone") / "alone"
-        return run_alone(nb, folder, filename, bare_kernels, environ), folder
+    def run(key, nb, filename):
+        where = folder / "-".join(key) / "alone"
+        where.parent.mkdir()
+        return run_alone(nb, where, filename, kernels, environ), where
 
-    runs = {("solution", name, filename): pool.submit(
-                run, bench.solution_typed_in(built(name)), filename.format(name=name))
-            for name, filename in SOLUTION_RUNS}
-    runs |= {("blank", name): pool.submit(run, _blank_without_export(built(name)),
-                                          f"{name} (2).ipynb")
-             for name in ASSIGNMENTS}
-    yield runs
-    pool.shutdown(wait=True, cancel_futures=True)
+    with concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="alone") as pool:
+        runs = {("solution", name, filename): pool.submit(
+                    run, ("solution", name, filename), bench.solution_typed_in(built(name)),
+                    filename.format(name=name))
+                for name, filename in SOLUTION_RUNS}
+        runs |= {("blank", name): pool.submit(run, ("blank", name),
+                                              _blank_without_export(built(name)),
+                                              f"{name} (2).ipynb")
+                 for name in ASSIGNMENTS}
+    return runs
 
 
 @pytest.mark.slow
+@pytest.mark.started_early(work=alone_runs)
 @pytest.mark.parametrize("name, filename", SOLUTION_RUNS)
-def test_solution_filled_notebook_alone_passes_its_checks_and_exports(alone_runs, name,
+def test_solution_filled_notebook_alone_passes_its_checks_and_exports(started_early, name,
                                                                       filename):
     """Alone in a folder, under its own or a browser's name, do all public checks pass and
     does the export write a zip of this notebook, with nothing alarming printed?"""
-    nb, folder = alone_runs[("solution", name, filename)].result()
+    nb, folder = started_early[("solution", name, filename)].result()
     filename = filename.format(name=name)
     code = [c for c in nb.cells if c.cell_type == "code"]
     errors = [outputs(c) for c in code if any(o.output_type == "error" for o in c.outputs)]
@@ -394,12 +395,13 @@ def test_solution_filled_notebook_alone_passes_its_checks_and_exports(alone_runs
 
 
 @pytest.mark.slow
+@pytest.mark.started_early(work=alone_runs)
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_blank_notebook_alone_gets_public_feedback_not_import_errors(alone_runs, name):
+def test_blank_notebook_alone_gets_public_feedback_not_import_errors(started_early, name):
     """Alone and unanswered, does the notebook run top to bottom without raising, each check
     giving its public feedback, never a missing module? (The export cell is run by the
     solution-filled test above.)"""
-    nb, _ = alone_runs[("blank", name)].result()
+    nb, _ = started_early[("blank", name)].result()
     errors = [outputs(c) for c in nb.cells if c.cell_type == "code"
               and any(o.output_type == "error" for o in c.outputs)]
     assert not errors, errors[0][:2000]

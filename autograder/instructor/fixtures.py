@@ -87,23 +87,17 @@ def lane(spec) -> str:
     return declared
 
 
-AGREEMENT_SAMPLE = 2  # fast-lane fixtures per assignment also graded through the zip
-
-
-def agreement_sample(name: str) -> list[str]:
-    """Fast-lane fixtures graded in both lanes, to show that they agree: the first few
-    whose feedback is checked."""
-    catalogue = load_catalogue(name)
-    fast = [f for f in catalogue if f != "solution" and lane(catalogue[f]) == "fast"]
-    named = [f for f in fast if catalogue[f].get("expect", {}).get("messages")]
-    return (named + [f for f in fast if f not in named])[:AGREEMENT_SAMPLE]
-
-
 def zip_lane(name: str) -> list[str]:
-    """The fixtures the tests grade through the zip: every `lane: kernel` one, and the
-    agreement sample."""
+    """The fixtures the tests grade through the zip: every `lane: kernel` one."""
     catalogue = load_catalogue(name)
-    return [f for f in catalogue if lane(catalogue[f]) == "kernel"] + agreement_sample(name)
+    return [f for f in catalogue if lane(catalogue[f]) == "kernel"]
+
+
+def in_both_lanes(name: str) -> list[str]:
+    """The fixtures graded both through the zip and in process (the samples, a first cell
+    that raises, ...): the lanes must agree on each."""
+    catalogue = load_catalogue(name)
+    return [f for f in zip_lane(name) if runs_in_process(f, catalogue[f])]
 
 
 def runs_in_process(name, spec) -> bool:
@@ -276,15 +270,32 @@ def compare(spec: dict[str, Any], results: dict[str, Any], full: dict[str, float
     return problems
 
 
+class Graders:
+    """``jobs`` gradings at a time, each lent one of ``workers`` preloaded workers: what
+    :func:`grade_fixtures` grades with, made for one call or shared by several (the test
+    suite grades every assignment's zip lane with one set, so that the workers start once
+    and an assignment is graded as soon as it is built, beside the others)."""
+
+    def __init__(self, jobs: int, environ: dict[str, str] | None = None,
+                 workers: int | None = None):
+        self.pool = concurrent.futures.ThreadPoolExecutor(jobs, thread_name_prefix="grading")
+        self.workers = grade_all.Workers(jobs if workers is None else workers, environ)
+
+    def close(self) -> None:
+        self.pool.shutdown()
+        self.workers.__exit__()
+
+
 def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None = None,
-                   jobs: int | None = None, environ: dict[str, str] | None = None
-                   ) -> list[dict[str, Any]]:
+                   jobs: int | None = None, environ: dict[str, str] | None = None,
+                   graders: Graders | None = None) -> list[dict[str, Any]]:
     """Build and grade fixtures of an assignment in parallel; return one row per fixture.
 
     A row: {"name", "total", "possible", "scores", "problems", "as_expected", "results"}.
     Full marks per question come from the master notebook (:func:`coverage.full_marks`).
     ``environ``: the graders' environment, before each fixture's own variables (default:
-    this process's, as each grading starts).
+    this process's, as each grading starts). ``graders``: shared ones (default: ``jobs``
+    of its own, all cores, closed at the end).
     """
     catalogue = load_catalogue(name)
     names = list(catalogue) if names is None else list(names)
@@ -308,7 +319,8 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
                                      env=None if environ is None else {**environ, **env})
             results_file = out / "results.json"
         else:  # as `backprop grade` does (a fork of a preloaded worker), or Gradescope
-            with workers.lend() if via == "worker" else contextlib.nullcontext() as worker:
+            with graders.workers.lend() if via == "worker" else contextlib.nullcontext() \
+                    as worker:
                 start = time.monotonic()
                 results, log = gradescope_run(paths["zip"], sub, d, env=env, base=environ,
                                               worker=worker)
@@ -330,36 +342,42 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
     specs = {f: {**catalogue[f], "pickle_marker": os.path.join(
                  tempfile.gettempdir(), f"backprop-unpickled-{secrets.token_hex(8)}")}
              if catalogue[f].get("pickle_marker") is True else catalogue[f] for f in names}
-    jobs = jobs or os.cpu_count() or 1
+    own = graders is None
+    if own:
+        jobs = jobs or os.cpu_count() or 1
+        graders = Graders(jobs, environ, min(jobs, sum(_via(specs[f]) == "worker" for f in names)))
     try:
-        by_worker = sum(_via(specs[f]) == "worker" for f in names)
-        with grade_all.Workers(min(jobs, by_worker), environ) as workers, \
-                concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-            graded = {f: (r, log, t) for f, r, log, t in pool.map(grade, names)}
+        graded = {f: (r, log, t) for f, r, log, t in graders.pool.map(grade, names)}
     finally:  # the unpacked zips and submissions: nothing is left in the temporary folder
+        if own:
+            graders.close()
         import shutil
         shutil.rmtree(work, ignore_errors=True)
     full = full_marks(name)
     needles = leak_needles(paths["zip"]) + reference_value_needles(name)
-    rows = []
-    for fixture in names:
-        results, log, elapsed = graded[fixture]
-        scores = question_scores(results)
-        spec = specs[fixture]
-        problems = compare(spec, results, full, needles)
-        limit = spec.get("expect", {}).get("max_seconds", DEFAULT_MAX_SECONDS)
-        if elapsed > limit:
-            problems.append(f"grading took {elapsed:.0f} s, more than {limit} s")
-        if spec.get("attack"):
-            problems += attack_leftovers(marks[fixture])
-        marker = spec.get("pickle_marker")
-        if marker and os.path.exists(marker):
-            problems.append(f"the .OTTER_LOG pickle was loaded: {marker} exists")
-            os.unlink(marker)
-        rows.append({"name": fixture, "scores": scores, "total": sum(scores.values()),
-                     "possible": sum(full.values()), "problems": problems, "seconds": elapsed,
-                     "as_expected": not problems, "results": results, "log": log})
-    return rows
+    return [_row(fixture, specs[fixture], *graded[fixture], full, needles, marks[fixture])
+            for fixture in names]
+
+
+def _row(fixture: str, spec: dict[str, Any], results: dict[str, Any], log: str,
+         elapsed: float, full: dict[str, float], needles: list[str], mark: str
+         ) -> dict[str, Any]:
+    """A graded fixture's row (see :func:`grade_fixtures`): what differs from its
+    expectation, and what its grading left behind."""
+    scores = question_scores(results)
+    problems = compare(spec, results, full, needles)
+    limit = spec.get("expect", {}).get("max_seconds", DEFAULT_MAX_SECONDS)
+    if elapsed > limit:
+        problems.append(f"grading took {elapsed:.0f} s, more than {limit} s")
+    if spec.get("attack"):
+        problems += attack_leftovers(mark)
+    marker = spec.get("pickle_marker")
+    if marker and os.path.exists(marker):
+        problems.append(f"the .OTTER_LOG pickle was loaded: {marker} exists")
+        os.unlink(marker)
+    return {"name": fixture, "scores": scores, "total": sum(scores.values()),
+            "possible": sum(full.values()), "problems": problems, "seconds": elapsed,
+            "as_expected": not problems, "results": results, "log": log}
 
 
 def marked_tasks(mark: str) -> set[int]:

@@ -131,9 +131,12 @@ def test_new_refuses_an_existing_name(checkout):
 def scaffold_and_build(folder, environ):
     """In a copy of this checkout: `backprop new toy-example`, its coverage problems, a
     build over a dist/toy-example/ holding graded results and a stale file, then a build of
-    the master with a wrong solution. What each step gave, for the tests below."""
+    the master with a wrong solution. What each step gave, for the tests below. A step that
+    fails stops the work with its output, which every test below then shows (not the error
+    of a later step that needed it)."""
     root = copy_checkout(folder / "repo")
     seen = {"new": backprop(root, "new", "toy-example", environ=environ)}
+    assert seen["new"].returncode == 0, "backprop new failed:\n" + seen["new"].stderr
     seen["untouched"] = not (ROOT / "assignments" / "toy-example").exists()
     seen["coverage"] = subprocess.run(
         [sys.executable, "-c", "from autograder.instructor import coverage; "
@@ -145,13 +148,17 @@ def scaffold_and_build(folder, environ):
         path.parent.mkdir(parents=True)
         path.write_text("{}")
     seen["build"] = backprop(root, "build", "toy-example", timeout=900, environ=environ)
+    assert seen["build"].returncode == 0, \
+        "backprop build failed:\n" + seen["build"].stdout + seen["build"].stderr
     seen["rebuilt"] = {"graded kept": graded.exists() and graded.read_text() == "{}",
                        "stale left": stale.exists(),
                        "student": (dist / "student" / "toy-example.ipynb").exists(),
                        "zip": bool(list((dist / "autograder").glob("toy-example-*.zip")))}
     master = root / "assignments" / "toy-example" / "toy-example.ipynb"
     notebook = nbformat.read(master, as_version=4)
-    [cell] = [c for c in notebook.cells if "return 2 * X * dY" in c.source]
+    cells = [c for c in notebook.cells if "return 2 * X * dY" in c.source]
+    assert len(cells) == 1, "the scaffold's solution cell (return 2 * X * dY) was not found once"
+    [cell] = cells
     cell.source = cell.source.replace("return 2 * X * dY", "return X * dY")
     nbformat.write(notebook, master)
     seen["broken build"] = backprop(root, "build", "--no-samples", "toy-example",
@@ -184,7 +191,6 @@ def test_scaffold_builds_and_its_fixtures_get_their_scores(started_early):
 def test_a_rebuild_keeps_graded_results(started_early):
     """Does building over an existing dist/<name>/ replace otter's layout and keep the graded
     results an instructor wrote beside it?"""
-    assert started_early["build"].returncode == 0
     assert started_early["rebuilt"] == {"graded kept": True, "stale left": False,
                                         "student": True, "zip": True}
 

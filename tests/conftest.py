@@ -91,23 +91,33 @@ class _FullBuilds:
     """Every assignment's full build (``otter assign``: its solution check runs in a
     kernel), started in threads at collection when a test needs one, two at a time, so that
     the builds overlap the tests that need none. Built with the environment of that moment
-    (a test may change os.environ for a while)."""
+    (a test may change os.environ for a while). ``names``: the assignments to start (default:
+    all); ``assign``: what builds one (a test of this class gives a fake)."""
 
-    def __init__(self, names=None):
+    def __init__(self, names=None, assign=build.assign):
         import concurrent.futures
         env = dict(os.environ)
+        import threading
+        self.assign, self.lock = assign, threading.Lock()
         pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="build")
-        self.futures = {name: pool.submit(build.assign, name, env)
-                        for name in _longest_first(names or build.assignment_names())}
+        self.futures = {name: pool.submit(assign, name, env) for name in _longest_first(
+                            build.assignment_names() if names is None else names)}
         pool.shutdown(wait=False)
 
     def get(self, name):
         """The paths of the assignment ``name``, once built (now, if it was not asked for
-        at collection)."""
-        if name not in self.futures:
-            import concurrent.futures
-            self.futures[name] = concurrent.futures.Future()
-            self.futures[name].set_result(build.assign(name))
+        at collection, by the first to ask: the others, in other threads, wait for it, and
+        get its error if it fails)."""
+        import concurrent.futures
+        with self.lock:
+            mine = name not in self.futures
+            if mine:
+                self.futures[name] = concurrent.futures.Future()
+        if mine:
+            try:
+                self.futures[name].set_result(self.assign(name))
+            except BaseException as e:
+                self.futures[name].set_exception(e)
         paths = self.futures[name].result()
         if not Path(paths["zip"]).is_relative_to(build.DIST):
             raise RuntimeError(f"{name} was built outside {build.DIST}: a test changed "

@@ -334,7 +334,8 @@ class _EarlyWork:
         pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="early")
         environ = dict(os.environ)
         for work in works:
-            folder = _SESSION / "early" / work.__name__
+            # named by module too: two test files may each have a work called `graded`
+            folder = _SESSION / "early" / f"{work.__module__}.{work.__qualname__}"
             folder.mkdir(parents=True)
             given = {"folder": folder, "environ": environ}
             if _needs_builds(work):
@@ -359,7 +360,11 @@ def _early_works(items):
 def started_early(request):
     """The result of the work the test's ``started_early(work=...)`` mark names (waits for
     it)."""
-    work = request.node.get_closest_marker("started_early").kwargs["work"]
+    mark = request.node.get_closest_marker("started_early")
+    if mark is None:
+        raise pytest.UsageError(f"{request.node.nodeid} uses the started_early fixture "
+                                "without a @pytest.mark.started_early(work=...) mark")
+    work = mark.kwargs["work"]
     if work not in _EARLY:  # not seen at collection
         _EarlyWork([work])
     return _EARLY[work].result()

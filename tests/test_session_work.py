@@ -29,3 +29,18 @@ def test_a_build_that_fails_fails_every_asker_instead_of_hanging():
             asker.result()
     assert calls == ["toy"]
     assert builds.futures["toy"].exception() is not None  # the session's end does not hang
+
+
+def test_two_early_works_of_the_same_name_get_folders_of_their_own():
+    """Two test files may each name their work ``graded`` (a function of their own): does
+    each get its own folder, rather than the second stopping the collection?"""
+    def make(tag):
+        def graded(folder):
+            (folder / "mine").write_text(tag)
+            return (folder / "mine").read_text()
+        graded.__module__ = f"test_{tag}"
+        return graded
+
+    works = [make("a"), make("b")]
+    conftest._EarlyWork(works)
+    assert [conftest._EARLY[w].result(timeout=10) for w in works] == ["a", "b"]

@@ -122,7 +122,8 @@ def test_mistakes_travel_as_data_to_the_report(started_early):
 def interrupted_and_resumed(folder, built, environ):
     """`backprop grade` of three submissions killed (SIGKILL) after its first result, then
     run again: {"first": the results files after the kill, "after": after the second run
-    (their modification times), "rows": the rows of grades.csv}."""
+    (their modification times), "rows": the rows of grades.csv, "first run": the killed
+    run's output}."""
     paths = built(NAME)
     d = folder / "three"  # enough to stop in the middle
     write_submissions(d, paths, ["solution", "q1c-missing-factor-2", "q2c-adjacent-ones"])
@@ -138,19 +139,22 @@ def interrupted_and_resumed(folder, built, environ):
         if parent == Path(tempfile.gettempdir()):
             break
         os.chmod(parent, 0o711)
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True, env={**environ, "TMPDIR": str(tmp)})
+    with open(folder / "first-run.txt", "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, env={**environ, "TMPDIR": str(tmp)})
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not list((out / "results").glob("*.json")):
+    while time.monotonic() < deadline and proc.poll() is None \
+            and not list((out / "results").glob("*.json")):
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     first = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env=environ)
+    again = subprocess.run(cmd, capture_output=True, text=True, env=environ, timeout=900)
+    assert again.returncode == 0, "the second run failed:\n" + again.stdout + again.stderr
     after = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("*.json")}
     with open(out / "grades.csv") as f:
-        return {"first": first, "after": after, "rows": list(csv.DictReader(f))}
+        return {"first": first, "after": after, "rows": list(csv.DictReader(f)),
+                "first run": (folder / "first-run.txt").read_text()}
 
 
 @pytest.mark.slow
@@ -158,7 +162,7 @@ def interrupted_and_resumed(folder, built, environ):
 def test_interrupted_run_resumes_without_regrading(started_early):
     """Stopped after its first result, does a second run grade only what is left?"""
     first, after = started_early["first"], started_early["after"]
-    assert 1 <= len(first) < 3
+    assert 1 <= len(first) < 3, started_early["first run"]
     assert len(after) == 3
     assert all(after[name] == mtime for name, mtime in first.items())
     assert len(started_early["rows"]) == 3

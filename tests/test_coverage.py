@@ -57,9 +57,16 @@ def test_readme_coverage_section_is_up_to_date():
 
 # ----------------------------------------------------------------------------- the renderer
 
-def _notebook(tmp_path, monkeypatch, configs, items):
-    """A tiny assignment 'toy' with the given question configs and coverage items."""
+@pytest.fixture
+def toy(tmp_path, monkeypatch, background_finished):
+    """toy(configs, items): a tiny assignment 'toy' with the given question configs and
+    coverage items, in place of the real assignments (for the test's length: the
+    background work, which reads the real ones' points, is done first)."""
     monkeypatch.setattr(coverage, "ASSIGNMENTS", tmp_path)
+    return lambda configs, items: _notebook(tmp_path, configs, items)
+
+
+def _notebook(tmp_path, configs, items):
     (tmp_path / "toy").mkdir()
     cells = []
     for config in configs:
@@ -71,9 +78,9 @@ def _notebook(tmp_path, monkeypatch, configs, items):
         yaml.safe_dump({"handouts": ["004_x.txt"], "items": items}))
 
 
-def test_table_reads_points_written_and_credit_from_the_notebook(tmp_path, monkeypatch):
+def test_table_reads_points_written_and_credit_from_the_notebook(tmp_path, toy):
     """Do points, written/auto and optional/extra credit come from the notebook's configs?"""
-    _notebook(tmp_path, monkeypatch,
+    toy(
               ["name: q1\npoints: 3", "name: q2\nmanual: true\npoints: 2",
                "name: q3\npoints: 1\ncredit: optional", "name: q4\npoints: 2\ncredit: extra"],
               [{"item": "1", "summary": "a", "questions": ["q1", "q2"]},
@@ -92,9 +99,9 @@ def test_table_reads_points_written_and_credit_from_the_notebook(tmp_path, monke
     assert "Written, graded by hand: `q2` (2)." in table  # the README's written points
 
 
-def test_problems_name_missing_unknown_and_unexplained(tmp_path, monkeypatch):
+def test_problems_name_missing_unknown_and_unexplained(tmp_path, toy):
     """Are an uncovered question, an unknown question and an item without reason reported?"""
-    _notebook(tmp_path, monkeypatch, ["name: q1\npoints: 1", "name: q2\npoints: 1"],
+    toy(["name: q1\npoints: 1", "name: q2\npoints: 1"],
               [{"item": "1", "summary": "a", "questions": ["q1", "q9"]},
                {"item": "2", "summary": "b", "questions": []}])
     found = "\n".join(coverage.problems("toy"))
@@ -103,9 +110,9 @@ def test_problems_name_missing_unknown_and_unexplained(tmp_path, monkeypatch):
     assert "item '2' has no question and no reason" in found
 
 
-def test_readme_markers_are_rewritten_and_created(tmp_path, monkeypatch):
+def test_readme_markers_are_rewritten_and_created(tmp_path, toy):
     """Does the rewrite replace a stale table between markers and add a missing subsection?"""
-    _notebook(tmp_path, monkeypatch, ["name: q1\npoints: 1"],
+    toy(["name: q1\npoints: 1"],
               [{"item": "1", "summary": "a", "questions": ["q1"]}])
     text = "# T\n\n## Where the handouts are wrong\n\nx\n"
     new = coverage.update_readme_text(text, ["toy"])
@@ -123,9 +130,9 @@ def test_otter_assign_accepts_and_ignores_the_credit_key():
     assert (question.name, question.points) == ("q9", 2)
 
 
-def test_unknown_credit_value_is_refused(tmp_path, monkeypatch):
+def test_unknown_credit_value_is_refused(tmp_path, toy):
     """Is a typo such as `credit: bonus` an error rather than silently required?"""
-    _notebook(tmp_path, monkeypatch, ["name: q1\npoints: 1\ncredit: bonus"],
+    toy(["name: q1\npoints: 1\ncredit: bonus"],
               [{"item": "1", "summary": "a", "questions": ["q1"]}])
     with pytest.raises(ValueError, match="bonus"):
         coverage.problems("toy")

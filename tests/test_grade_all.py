@@ -477,28 +477,26 @@ results.write_text(json.dumps({"tests": [{"name": "q1", "score": 1, "max_score":
 '''
 
 
-def test_ctrl_c_stops_the_run_at_once_and_keeps_no_cut_short_grading(tmp_path):
-    """Ctrl-C in the terminal (SIGINT to the whole process group, the workers and their
-    graders too): does `backprop grade` stop within seconds, rather than grade the
-    interrupted submissions again in a new Python, leave no grader running, and keep no
-    record of a grading it cut short (a restart skips what has a record: an interrupted
-    submission would stay an error)?"""
+def interrupted_with_ctrl_c(folder, environ):
+    """`backprop grade` of two submissions whose grader sleeps, sent SIGINT (to its
+    process group) once both graders started: how long it took to stop, the graders
+    that were still running (killed now), its stderr and the results it kept."""
     import sys
     import time
     import zipfile
-    zip_path = tmp_path / "fake-autograder.zip"
+    zip_path = folder / "fake-autograder.zip"
     with zipfile.ZipFile(zip_path, "w") as zf:
         zf.writestr("run_otter.py", CTRL_C_GRADER)
-    folder, out, marks = tmp_path / "subs", tmp_path / "out", tmp_path / "marks"
-    folder.mkdir()
+    subs, out, marks = folder / "subs", folder / "out", folder / "marks"
+    subs.mkdir()
     marks.mkdir()
     for name in ("a", "b"):
-        (folder / f"{name}.ipynb").write_text("{}")
+        (subs / f"{name}.ipynb").write_text("{}")
     code = ("from autograder.instructor import grade_all\n"
-            f"grade_all.grade_folder('x', {str(folder)!r}, {str(out)!r}, jobs=2, "
+            f"grade_all.grade_folder('x', {str(subs)!r}, {str(out)!r}, jobs=2, "
             f"zip_path=__import__('pathlib').Path({str(zip_path)!r}), quiet=True)\n")
-    env = {**os.environ, "CTRL_C_MARKS": str(marks)}
-    log = tmp_path / "grade.log"
+    env = {**environ, "CTRL_C_MARKS": str(marks)}
+    log = folder / "grade.log"
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True,
                             cwd=Path(__file__).parent.parent,
                             stdout=subprocess.DEVNULL, stderr=log.open("w"))
@@ -529,5 +527,19 @@ def test_ctrl_c_stops_the_run_at_once_and_keeps_no_cut_short_grading(tmp_path):
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    assert took < 60 and len(graders) == 2 and running == [], log.read_text()[-3000:]
-    assert list((out / "results").glob("*.json")) == []
+    return {"took": took, "graders": graders, "running": running,
+            "log": log.read_text()[-3000:],
+            "results": list((out / "results").glob("*.json"))}
+
+
+@pytest.mark.started_early(work=interrupted_with_ctrl_c)
+def test_ctrl_c_stops_the_run_at_once_and_keeps_no_cut_short_grading(started_early):
+    """Ctrl-C in the terminal (SIGINT to the whole process group, the workers and their
+    graders too): does `backprop grade` stop within seconds, rather than grade the
+    interrupted submissions again in a new Python, leave no grader running, and keep no
+    record of a grading it cut short (a restart skips what has a record: an interrupted
+    submission would stay an error)?"""
+    seen = started_early
+    assert seen["took"] < 60 and len(seen["graders"]) == 2 and seen["running"] == [], \
+        seen["log"]
+    assert seen["results"] == []

@@ -302,14 +302,8 @@ def q2_2c_values(gd_train: object, forward: object, output_grads: object) -> Non
     """Does gd_train match the reference from a constant and from a random start? A
     training that uses the student's own (wrong) forward and output_grads passes too
     (errors carried forward from q2_1); it is only worked out when needed."""
-    rng = np.random.default_rng(2203)
-    X = rng.normal(size=(10, 3))
-    y = np.sin(X[:, 0]) + X[:, 1] ** 2 - 0.5 * X[:, 2]
-    cases = [("the constant start 0.3", ref.constant_params(3, 4, 0.3), 0.1, 30),
-             ("a random start", ref.random_params(3, 4, rng, scale=0.7), 0.1, 40)]
-    for what, start, lr, steps in cases:
-        want = ref.gd_train(start, X, y, lr, steps)
-        mistakes = gd_train_mistakes(start, X, y, lr, steps)
+    X, y, cases = _q2_2c_cases()
+    for what, start, lr, steps, want, mistakes in cases:
         fresh = {k: np.copy(v) if k != "b1" else float(v) for k, v in start.items()}
         got = params_format(call(gd_train, fresh, X.copy(), y.copy(), lr, steps,
                                  name="gd_train"), 3, 4, "gd_train(...)")
@@ -356,6 +350,21 @@ def _right_on(forward, output_grads, calls) -> bool:
     except Exception:  # noqa: BLE001 - failing helpers are not right
         return False
     return True
+
+
+@functools.cache
+def _q2_2c_cases():
+    """q2_2c's data, and per case (what, start, lr, steps, the reference's result, the
+    mistakes'), worked out once per process: the same for every submission (grading a
+    batch in one process, the fast lane would train the reference ten times per fixture)."""
+    rng = np.random.default_rng(2203)
+    X = rng.normal(size=(10, 3))
+    y = np.sin(X[:, 0]) + X[:, 1] ** 2 - 0.5 * X[:, 2]
+    cases = [("the constant start 0.3", ref.constant_params(3, 4, 0.3), 0.1, 30),
+             ("a random start", ref.random_params(3, 4, rng, scale=0.7), 0.1, 40)]
+    return X, y, [(what, start, lr, steps, ref.gd_train(start, X, y, lr, steps),
+                   gd_train_mistakes(start, X, y, lr, steps))
+                  for what, start, lr, steps in cases]
 
 
 def _own_training(start, X, y, lr, steps, forward, output_grads):

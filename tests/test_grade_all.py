@@ -492,7 +492,10 @@ def interrupted_with_ctrl_c(folder, environ):
     marks.mkdir()
     for name in ("a", "b"):
         (subs / f"{name}.ipynb").write_text("{}")
-    code = ("from autograder.instructor import grade_all\n"
+    # Ctrl-C as in a terminal: a test run started in the background (`cmd &` in a script)
+    # ignores SIGINT, and so would this run, which inherits that
+    code = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            "from autograder.instructor import grade_all\n"
             f"grade_all.grade_folder('x', {str(subs)!r}, {str(out)!r}, jobs=2, "
             f"zip_path=__import__('pathlib').Path({str(zip_path)!r}), quiet=True)\n")
     env = {**environ, "CTRL_C_MARKS": str(marks)}

@@ -96,8 +96,8 @@ class _FullBuilds:
 
     def __init__(self, names=None, assign=build.assign):
         import concurrent.futures
-        env = dict(os.environ)
         import threading
+        env = dict(os.environ)
         self.assign, self.lock = assign, threading.Lock()
         pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="build")
         self.futures = {name: pool.submit(assign, name, env) for name in _longest_first(

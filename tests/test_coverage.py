@@ -81,12 +81,12 @@ def _notebook(tmp_path, configs, items):
 def test_table_reads_points_written_and_credit_from_the_notebook(tmp_path, toy):
     """Do points, written/auto and optional/extra credit come from the notebook's configs?"""
     toy(
-              ["name: q1\npoints: 3", "name: q2\nmanual: true\npoints: 2",
-               "name: q3\npoints: 1\ncredit: optional", "name: q4\npoints: 2\ncredit: extra"],
-              [{"item": "1", "summary": "a", "questions": ["q1", "q2"]},
-               {"item": "2 (Optional)", "summary": "b", "questions": ["q3"]},
-               {"item": "2.7", "summary": "c", "questions": ["q4"]},
-               {"item": "5.2", "summary": "d", "questions": [], "reason": "a drawing"}])
+        ["name: q1\npoints: 3", "name: q2\nmanual: true\npoints: 2",
+         "name: q3\npoints: 1\ncredit: optional", "name: q4\npoints: 2\ncredit: extra"],
+        [{"item": "1", "summary": "a", "questions": ["q1", "q2"]},
+         {"item": "2 (Optional)", "summary": "b", "questions": ["q3"]},
+         {"item": "2.7", "summary": "c", "questions": ["q4"]},
+         {"item": "5.2", "summary": "d", "questions": [], "reason": "a drawing"}])
     assert coverage.problems("toy") == []
     table = coverage.render_table("toy")
     assert "| 1 | a | `q1`, `q2` | auto, written | 3, 2 | required |" in table
@@ -102,8 +102,8 @@ def test_table_reads_points_written_and_credit_from_the_notebook(tmp_path, toy):
 def test_problems_name_missing_unknown_and_unexplained(tmp_path, toy):
     """Are an uncovered question, an unknown question and an item without reason reported?"""
     toy(["name: q1\npoints: 1", "name: q2\npoints: 1"],
-              [{"item": "1", "summary": "a", "questions": ["q1", "q9"]},
-               {"item": "2", "summary": "b", "questions": []}])
+        [{"item": "1", "summary": "a", "questions": ["q1", "q9"]},
+         {"item": "2", "summary": "b", "questions": []}])
     found = "\n".join(coverage.problems("toy"))
     assert "'q9', which is not a question" in found
     assert "question 'q2' of the notebook is in no item" in found
@@ -113,7 +113,7 @@ def test_problems_name_missing_unknown_and_unexplained(tmp_path, toy):
 def test_readme_markers_are_rewritten_and_created(tmp_path, toy):
     """Does the rewrite replace a stale table between markers and add a missing subsection?"""
     toy(["name: q1\npoints: 1"],
-              [{"item": "1", "summary": "a", "questions": ["q1"]}])
+        [{"item": "1", "summary": "a", "questions": ["q1"]}])
     text = "# T\n\n## Where the handouts are wrong\n\nx\n"
     new = coverage.update_readme_text(text, ["toy"])
     assert new.index(coverage.SECTION) < new.index("## Where the handouts are wrong")
@@ -133,6 +133,6 @@ def test_otter_assign_accepts_and_ignores_the_credit_key():
 def test_unknown_credit_value_is_refused(tmp_path, toy):
     """Is a typo such as `credit: bonus` an error rather than silently required?"""
     toy(["name: q1\npoints: 1\ncredit: bonus"],
-              [{"item": "1", "summary": "a", "questions": ["q1"]}])
+        [{"item": "1", "summary": "a", "questions": ["q1"]}])
     with pytest.raises(ValueError, match="bonus"):
         coverage.problems("toy")

@@ -1,7 +1,9 @@
 """Reference solutions for the assignment ``matrix-backprop`` (Homework 3, seeds 000 and 001).
 
 Conventions: samples are columns (Y = W X) and the L2 loss is L = ||Y - W X||^2 summed
-over every entry (no mean).
+over every entry (no mean). The numbers of the questions worked out by hand (the handout's,
+and every student's own) are parameters, not reference values: they live with the
+student's checks, in ``autograder.student.matrix_backprop.VARIANTS``.
 """
 
 import numpy as np
@@ -11,14 +13,6 @@ from solutions.activations import sigmoid, sigmoid_prime  # noqa: F401  (q3a ask
 # --------------------------------------------------------------------------------------
 # q1: matrix backpropagation
 # --------------------------------------------------------------------------------------
-
-# q1c inputs (seed 001): the question students answer by hand.
-Q1C_W = np.array([[0.3, 0.5], [-0.2, 0.4]])
-Q1C_X = np.array([[0.0, 2.0], [3.0, 1.0]])
-Q1C_Y = np.array([[0.5, 1.0], [1.0, -1.5]])
-Q1C_LR = 0.1
-# The 2019 handout (seed 000) asked the same with another Y.
-Q1C_Y_2019 = np.array([[0.0, 1.0], [1.0, 0.0]])
 
 
 def linear_backward(W, X, dY):
@@ -67,9 +61,6 @@ def gd_step(W, X, Y, lr):
     """
     return np.asarray(W, dtype=np.float64) - lr * l2_loss_grad(W, X, Y)
 
-
-W_updated = gd_step(Q1C_W, Q1C_X, Q1C_Y, Q1C_LR)
-W_updated_2019 = gd_step(Q1C_W, Q1C_X, Q1C_Y_2019, Q1C_LR)  # seed 000 1(b): its answer is right
 
 # --------------------------------------------------------------------------------------
 # q2: boolean functions as networks of threshold units
@@ -184,11 +175,6 @@ edges_bound = "D"
 # q3: vanishing and exploding gradients in y_hat = s(w3 s(w2 s(w1 x)))
 # --------------------------------------------------------------------------------------
 
-Q3_W = np.array([0.25, -0.11, 0.78])
-Q3_X = 0.63
-Q3_Y_CLASSIFICATION = 1.0
-Q3_Y_REGRESSION = 128.0
-
 
 sigmoid_prime_max = 0.25   # s'(z) = s(1 - s) is largest where s = 1/2 ...
 sigmoid_prime_argmax = 0.0  # ... that is, at z = 0
@@ -282,5 +268,3 @@ def grads_with_sigmoid(kind, w, x, y, s=sigmoid):
     return np.array([d1 * x, d2 * a1, d3 * a2], dtype=np.float64)
 
 
-grads_classification = classification_grads(Q3_W, Q3_X, Q3_Y_CLASSIFICATION)
-grads_regression = regression_grads(Q3_W, Q3_X, Q3_Y_REGRESSION)

@@ -5,6 +5,7 @@ import ast
 import inspect
 import re
 
+import handout_matrix_backprop as handout
 import numpy as np
 import pytest
 
@@ -13,20 +14,25 @@ from autograder.runtime.questions import matrix_backprop as hidden
 from autograder.student import matrix_backprop as public
 from autograder.student.checks import AnswerError
 
-# The reference answers, under the notebook's names.
-REFERENCE = {name: getattr(ref, name) for name in [
-    "linear_backward", "gd_step", "W_updated", "W_updated_2019", "dnf_network",
+# The reference answers, under the notebook's names (the hand-computed ones at the
+# handout's numbers, the "handout" variant).
+REFERENCE = {**{name: getattr(ref, name) for name in [
+    "linear_backward", "gd_step", "dnf_network",
     "dnf_hidden_units", "dnf_edges", "kmap_network", "kmap_hidden_units", "kmap_edges",
     "irreducible_truth_table", "irreducible_dnf_neurons", "hidden_units_bound",
     "edges_bound", "sigmoid", "sigmoid_prime", "sigmoid_prime_max", "sigmoid_prime_argmax",
     "sigmoid_prime_min", "sigmoid_prime_min_attained", "classification_grads",
-    "grads_classification", "regression_grads", "grads_regression"]}
+    "regression_grads"]},
+    **{name: getattr(handout, name) for name in [
+        "W_updated", "W_updated_2019", "grads_classification", "grads_regression"]},
+    "student_email": "handout"}
 
 
 def run_public(a):
     """Every public test case of the notebook, on the answers ``a``."""
     public.q1b_shapes(a["linear_backward"])
-    public.q1c_shapes(a["gd_step"], a["W_updated"], a["W_updated_2019"], a["linear_backward"])
+    public.q1c_shapes(a["gd_step"], a["W_updated"], a["W_updated_2019"], a["linear_backward"],
+                      a["student_email"])
     public.q2_structure(a["dnf_network"], a["dnf_hidden_units"], a["dnf_edges"], "dnf")
     public.q2_structure(a["kmap_network"], a["kmap_hidden_units"], a["kmap_edges"], "kmap")
     public.q2c_structure(a["irreducible_truth_table"], a["irreducible_dnf_neurons"])
@@ -35,8 +41,9 @@ def run_public(a):
                       a["sigmoid_prime_argmax"], a["sigmoid_prime_min"],
                       a["sigmoid_prime_min_attained"])
     public.q3_grads_shapes(a["classification_grads"], a["grads_classification"],
-                           "classification")
-    public.q3_grads_shapes(a["regression_grads"], a["grads_regression"], "regression")
+                           "classification", a["student_email"])
+    public.q3_grads_shapes(a["regression_grads"], a["grads_regression"], "regression",
+                           a["student_email"])
 
 
 def run_hidden(a):
@@ -44,8 +51,9 @@ def run_hidden(a):
     hidden.q1b_values(a["linear_backward"], "dW")
     hidden.q1b_values(a["linear_backward"], "dX")
     hidden.q1c_gd_step(a["gd_step"], a["linear_backward"])
-    hidden.q1c_w_updated(a["W_updated"], "W_updated", a["linear_backward"])
-    hidden.q1c_w_updated(a["W_updated_2019"], "W_updated_2019", a["linear_backward"])
+    hidden.q1c_w_updated(a["W_updated"], "W_updated", a["linear_backward"], a["student_email"])
+    hidden.q1c_w_updated(a["W_updated_2019"], "W_updated_2019", a["linear_backward"],
+                         a["student_email"])
     for p in ("dnf", "kmap"):
         q = {"dnf": "q2a", "kmap": "q2b"}[p]
         getattr(hidden, f"{q}_network")(a[f"{p}_network"])
@@ -62,7 +70,7 @@ def run_hidden(a):
         hidden.q3a_extremum(a[name], name)
     for kind in ("classification", "regression"):
         hidden.q3_grads_function(a[f"{kind}_grads"], kind, a["sigmoid"])
-        hidden.q3_grads_numbers(a[f"grads_{kind}"], kind, a["sigmoid"])
+        hidden.q3_grads_numbers(a[f"grads_{kind}"], kind, a["sigmoid"], a["student_email"])
 
 
 def test_reference_passes_every_public_and_hidden_check():
@@ -73,9 +81,9 @@ def test_reference_passes_every_public_and_hidden_check():
 
 # Correct answers in other forms: each must pass the public checks AND the hidden tests.
 EQUIVALENT_FORMS = {
-    "W_updated as nested lists": {"W_updated": ref.W_updated.tolist()},
+    "W_updated as nested lists": {"W_updated": handout.W_updated.tolist()},
     "W_updated_2019 as a tuple of tuples": {
-        "W_updated_2019": tuple(map(tuple, ref.W_updated_2019.tolist()))},
+        "W_updated_2019": tuple(map(tuple, handout.W_updated_2019.tolist()))},
     "linear_backward returns a list": {
         "linear_backward": lambda W, X, dY: list(ref.linear_backward(W, X, dY))},
     "counts as floats and numpy scalars": {
@@ -110,20 +118,22 @@ def test_equivalent_forms_pass_public_and_hidden(form):
     run_hidden(answers)
 
 
+@pytest.mark.parametrize("email", ["handout", "ada@example.edu"])
 @pytest.mark.parametrize("name", ["W_updated", "W_updated_2019"])
-def test_every_w_updated_mistake_is_named(name):
-    """Is each catalogued wrong step rejected, and named as a mistake with that value?"""
-    catalogue = hidden.w_updated_mistakes(name)
+def test_every_w_updated_mistake_is_named(name, email):
+    """Is each catalogued wrong step rejected, and named as a mistake with that value, at
+    the handout's numbers and at a student's own?"""
+    catalogue = hidden.w_updated_mistakes(name, public.VARIANTS.numbers("q1c", email))
     assert len(catalogue) >= 6
     for description, wrong in catalogue.items():
         with pytest.raises(AnswerError) as info:
-            hidden.q1c_w_updated(wrong, name, ref.linear_backward)
+            hidden.q1c_w_updated(wrong, name, ref.linear_backward, email)
         assert info.value.mistake in catalogue, description  # named from the catalogue
         assert np.allclose(catalogue[info.value.mistake], wrong)  # (first equal entry)
 
 
 @pytest.mark.parametrize("index", range(len(hidden.gd_step_mistakes(
-    ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019, 0.1))))
+    handout.Q1C_W, handout.Q1C_X, handout.Q1C_Y_2019, 0.1))))
 def test_every_gd_step_mistake_is_named(index):
     """Does a gd_step that makes a catalogued mistake fail q1c_gd_step, naming that mistake?
 
@@ -172,7 +182,7 @@ def test_plausible_mistakes_fail_with_a_message(test, args, phrase):
 
 
 @pytest.mark.parametrize("answers, phrase", [
-    ({"W_updated": ref.W_updated.ravel()}, "shape (4,)"),
+    ({"W_updated": handout.W_updated.ravel()}, "shape (4,)"),
     ({"dnf_edges": 35.5}, "whole number"),
     ({"edges_bound": "CD"}, "one letter"),
     ({"sigmoid_prime_min_attained": "False"}, "True or False"),
@@ -193,7 +203,8 @@ def test_public_module_imports_no_reference_and_no_runtime():
     tree = ast.parse(inspect.getsource(public))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert imported <= {"numpy", "autograder.student.checks"}, imported
+    assert imported <= {"numpy", "autograder.student.checks", "autograder.student.variants"}, \
+        imported
 
 
 @pytest.mark.parametrize("value, shape, phrase", [
@@ -236,10 +247,12 @@ def test_q1c_carries_a_wrong_linear_backward_forward():
     hidden.q1b_values(lb, "dX")
     gd_step = _gd_step_with(lb)
     hidden.q1c_gd_step(gd_step, lb)
-    for name, Y in (("W_updated", ref.Q1C_Y), ("W_updated_2019", ref.Q1C_Y_2019)):
-        hidden.q1c_w_updated(gd_step(ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR), name, lb)
-        hidden.q1c_w_updated(getattr(ref, name), name, lb)  # the right one passes too
-    public.q1c_shapes(gd_step, ref.W_updated, ref.W_updated_2019, lb)
+    for name, Y in (("W_updated", handout.Q1C_Y), ("W_updated_2019", handout.Q1C_Y_2019)):
+        hidden.q1c_w_updated(gd_step(handout.Q1C_W, handout.Q1C_X, Y, handout.Q1C_LR), name, lb,
+                             "handout")
+        # the right one passes too
+        hidden.q1c_w_updated(getattr(handout, name), name, lb, "handout")
+    public.q1c_shapes(gd_step, handout.W_updated, handout.W_updated_2019, lb, "handout")
 
 
 def test_q1c_carry_forward_does_not_excuse_gd_step_own_mistakes():
@@ -262,7 +275,7 @@ def test_q1c_gd_step_right_on_its_own_passes_whatever_linear_backward_does():
     returns nothing usable?"""
     hidden.q1c_gd_step(ref.gd_step, lambda W, X, dY: None)
     for name in ("W_updated", "W_updated_2019"):
-        hidden.q1c_w_updated(getattr(ref, name), name, lambda W, X, dY: None)
+        hidden.q1c_w_updated(getattr(handout, name), name, lambda W, X, dY: None, "handout")
 
 
 def _sigmoid_without_minus(z):
@@ -275,14 +288,14 @@ def test_q3_carries_a_wrong_sigmoid_forward(kind):
     """With a wrong sigmoid, do gradients written with it pass q3b/q3c (function and
     numbers), the right ones too, and are other wrong gradients still refused?"""
     s = _sigmoid_without_minus
-    y = {"classification": ref.Q3_Y_CLASSIFICATION, "regression": ref.Q3_Y_REGRESSION}[kind]
+    y = {"classification": handout.Q3_Y_CLASSIFICATION, "regression": handout.Q3_Y_REGRESSION}[kind]
 
     def carried(w, x, y):
         return ref.grads_with_sigmoid(kind, w, x, y, s)
     hidden.q3_grads_function(carried, kind, s)
-    hidden.q3_grads_numbers(carried(ref.Q3_W, ref.Q3_X, y), kind, s)
-    hidden.q3_grads_numbers(getattr(ref, f"grads_{kind}"), kind, s)
+    hidden.q3_grads_numbers(carried(handout.Q3_W, handout.Q3_X, y), kind, s, "handout")
+    hidden.q3_grads_numbers(getattr(handout, f"grads_{kind}"), kind, s, "handout")
     with pytest.raises(AnswerError):
         hidden.q3_grads_function(carried, kind, ref.sigmoid)
     with pytest.raises(AnswerError):
-        hidden.q3_grads_numbers(2 * carried(ref.Q3_W, ref.Q3_X, y), kind, s)
+        hidden.q3_grads_numbers(2 * carried(handout.Q3_W, handout.Q3_X, y), kind, s, "handout")

@@ -2,6 +2,7 @@
 
 import itertools
 
+import handout_matrix_backprop as handout
 import numpy as np
 import pytest
 
@@ -32,21 +33,22 @@ def test_l2_loss_grad_matches_central_differences(seed):
 
 def test_gd_step_reproduces_the_2019_handout():
     """Does gd_step give the 2019 handout's [[0.26, -0.42], [-0.2, 0.28]] (which is right)?"""
-    got = ref.gd_step(ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019, 0.1)
+    got = ref.gd_step(handout.Q1C_W, handout.Q1C_X, handout.Q1C_Y_2019, 0.1)
     assert np.allclose(got, [[0.26, -0.42], [-0.2, 0.28]], atol=1e-12)
 
 
 def test_w_updated_is_one_step_on_the_question_data():
     """Is W_updated one step of size 0.1 against the central-difference gradient of L?"""
-    numeric = numerical_gradient(lambda W_: ref.l2_loss(W_, ref.Q1C_X, ref.Q1C_Y), ref.Q1C_W)
-    assert np.allclose(ref.W_updated, ref.Q1C_W - 0.1 * numeric, atol=1e-8)
+    numeric = numerical_gradient(lambda W_: ref.l2_loss(W_, handout.Q1C_X, handout.Q1C_Y),
+                                 handout.Q1C_W)
+    assert np.allclose(handout.W_updated, handout.Q1C_W - 0.1 * numeric, atol=1e-8)
     # by hand: 2 (W X - Y) = [[2, 0.2], [0.4, 3]], times X^T = [[0.4, 6.2], [6, 4.2]]
-    assert np.allclose(ref.W_updated, [[0.26, -0.12], [-0.8, -0.02]], atol=1e-12)
+    assert np.allclose(handout.W_updated, [[0.26, -0.12], [-0.8, -0.02]], atol=1e-12)
 
 
 def test_handout_norm_formula_for_dL_dY_is_wrong():
     """The 2019 handout writes dL/dy = 2||y - y_hat||: a norm is a number, the gradient is not."""
-    W, X, Y = ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019
+    W, X, Y = handout.Q1C_W, handout.Q1C_X, handout.Q1C_Y_2019
     norm_version = W - 0.1 * 2 * np.linalg.norm(Y - W @ X) * np.ones_like(Y) @ X.T
     assert not np.allclose(norm_version, ref.gd_step(W, X, Y, 0.1))
 
@@ -147,17 +149,17 @@ def test_q3_grads_match_central_differences(kind, seed):
 
 def test_q3_values_agree_with_the_handout():
     """Do the gradients at w = (0.25, -0.11, 0.78), x = 0.63 match the handout's numbers?"""
-    assert np.allclose(ref.grads_classification, [0.001364, -0.04271, -0.19723], rtol=6e-4)
-    assert np.allclose(ref.grads_regression, [0.8562, -26.818, -123.84], rtol=6e-4)
-    assert_close_to_numerical(ref.grads_regression, numerical_gradient(
-        lambda w_: ref.regression_loss(w_, ref.Q3_X, ref.Q3_Y_REGRESSION), ref.Q3_W))
+    assert np.allclose(handout.grads_classification, [0.001364, -0.04271, -0.19723], rtol=6e-4)
+    assert np.allclose(handout.grads_regression, [0.8562, -26.818, -123.84], rtol=6e-4)
+    assert_close_to_numerical(handout.grads_regression, numerical_gradient(
+        lambda w_: ref.regression_loss(w_, handout.Q3_X, handout.Q3_Y_REGRESSION), handout.Q3_W))
 
 
 def test_handout_dyhat_dw2_for_regression_has_a_stray_factor():
     """The handout's regression dy_hat/dw2 keeps s'(f3) (there is no last sigmoid); its
     number omits it."""
-    f1, f2, f3 = ref.forward_chain(ref.Q3_W, ref.Q3_X)
-    right = ref.Q3_W[2] * ref.sigmoid_prime(f2) * ref.sigmoid(f1)
+    f1, f2, f3 = ref.forward_chain(handout.Q3_W, handout.Q3_X)
+    right = handout.Q3_W[2] * ref.sigmoid_prime(f2) * ref.sigmoid(f1)
     as_written = ref.sigmoid_prime(f3) * right
     assert abs(right - 0.1051) < 1e-4 and abs(as_written - 0.1051) > 1e-2
 
@@ -167,13 +169,13 @@ def test_handout_dyhat_dw2_for_regression_has_a_stray_factor():
 def test_w_updated_2019_is_the_000_handout_answer_two_ways():
     """Is W_updated_2019 the 2019 answer [[0.26, -0.42], [-0.2, 0.28]], by formula and
     numerically?"""
-    W, X, Y = ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019
+    W, X, Y = handout.Q1C_W, handout.Q1C_X, handout.Q1C_Y_2019
     numeric = numerical_gradient(lambda W_: ref.l2_loss(W_, X, Y), W)
-    assert np.allclose(ref.W_updated_2019, W - 0.1 * numeric, atol=1e-8)
+    assert np.allclose(handout.W_updated_2019, W - 0.1 * numeric, atol=1e-8)
     # by hand, as the handout: 2 (Y_hat - Y) = [[3, 0.2], [0.4, 0]], X^T = [[0, 3], [2, 1]]
     closed = W - 0.1 * np.array([[3, 0.2], [0.4, 0]]) @ np.array([[0, 3], [2, 1]])
-    assert np.allclose(ref.W_updated_2019, closed, atol=1e-12)
-    assert np.allclose(ref.W_updated_2019, [[0.26, -0.42], [-0.2, 0.28]], atol=1e-12)
+    assert np.allclose(handout.W_updated_2019, closed, atol=1e-12)
+    assert np.allclose(handout.W_updated_2019, [[0.26, -0.42], [-0.2, 0.28]], atol=1e-12)
 
 
 def test_handout_xT_swaps_x12_and_x21_but_keeps_x13_in_place():
@@ -205,10 +207,10 @@ def test_sigmoid_prime_minimum_is_0_and_never_attained():
 
 def test_handout_dyhat_dw3_for_regression_keeps_the_same_stray_factor():
     """000's regression dy_hat/dw3 writes [s'(f3)] [s(f2)] but its number 0.4852 is s(f2) alone."""
-    f1, f2, f3 = ref.forward_chain(ref.Q3_W, ref.Q3_X)
+    f1, f2, f3 = ref.forward_chain(handout.Q3_W, handout.Q3_X)
     right = ref.sigmoid(f2)  # y_hat = w3 s(f2): dy_hat/dw3 = s(f2)
-    numeric = numerical_gradient(lambda w_: np.array(ref.regression_predict(w_, ref.Q3_X)),
-                                 ref.Q3_W.copy())[2]
+    numeric = numerical_gradient(lambda w_: np.array(ref.regression_predict(w_, handout.Q3_X)),
+                                 handout.Q3_W.copy())[2]
     assert abs(right - numeric) < 1e-8
     as_written = ref.sigmoid_prime(f3) * right
     assert abs(right - 0.4852) < 1e-4 and abs(as_written - 0.4852) > 0.1
@@ -224,7 +226,7 @@ def test_handout_q3_answers_pass_the_hand_tolerance(kind, hand, intermediates):
     """Do 000's printed 3(b)/3(c) answers, and the products of its 4-digit intermediates,
     pass HAND?"""
     from autograder.runtime.verdicts import HAND, check_close
-    expected = getattr(ref, f"grads_{kind}")
+    expected = getattr(handout, f"grads_{kind}")
     check_close(hand, expected, kind, **HAND)
     check_close(intermediates, expected, kind, **HAND)
 

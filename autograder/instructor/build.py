@@ -126,7 +126,7 @@ def stage_package(name: str, target: Path) -> None:
         skip = {n for n in names if n in ("__pycache__", "instructor") or n.endswith(".pyc")}
         if Path(folder).name in ("student", "questions"):  # other assignments' modules
             skip |= {n for n in names if n.endswith(".py") and n not in
-                     ("__init__.py", "checks.py", module)}
+                     ("__init__.py", "checks.py", "variants.py", module)}
         return skip
 
     shutil.copytree(src, target, ignore=ignore)

@@ -8,7 +8,9 @@ whole file (``raw``: bytes that are not a notebook). ``expect`` gives the points
 question where they differ from full marks (``scores``; ``other_scores`` for every
 question not listed, e.g. 0 for a blank notebook), substrings that must appear in a
 question's feedback (``messages``), and ``sample: true`` marks the bundled samples that
-``make`` grades. Notebooks are read and written with nbformat only.
+``make`` grades. ``submitters`` (emails) are who Gradescope's submission metadata names:
+the variant questions are graded against their numbers
+(:mod:`autograder.runtime.variant_grading`). Notebooks are read and written with nbformat only.
 
 The zip lane grades a submission with the assignment's zip as ``backprop grade`` does: the
 zip's ``run_otter.py`` in a fork of a preloaded worker (:mod:`autograder.instructor.preload`);
@@ -172,6 +174,12 @@ def _base_notebook(path: Path, mtime_ns: int) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
+def submitters(spec: dict[str, Any]) -> list[str] | None:
+    """The emails Gradescope's submission metadata names for a fixture (``submitters``; none:
+    a plain folder's submission, whose notebook's ``student_email`` chooses the variant)."""
+    return spec.get("submitters")
+
+
 def _via(spec: dict[str, Any]) -> str:
     """How the zip lane runs a fixture's grader (one of :data:`VIAS`; "worker" unless the
     spec says otherwise)."""
@@ -323,7 +331,8 @@ def grade_fixtures(name: str, paths: dict[str, Any], names: Iterable[str] | None
                     as worker:
                 start = time.monotonic()
                 results, log = gradescope_run(paths["zip"], sub, d, env=env, base=environ,
-                                              worker=worker)
+                                              worker=worker, submitters=[
+                                                  {"email": e} for e in submitters(spec) or []])
             results_file = d / "autograder" / "results" / "results.json"
         elapsed = time.monotonic() - start
         if spec.get("recheck_after"):  # a process left behind must not rewrite the results
@@ -467,6 +476,9 @@ def grade_samples(name: str, paths: dict[str, Any]) -> list[dict[str, Any]]:
     shutil.rmtree(samples, ignore_errors=True)
     samples.mkdir(parents=True)
     names = [f for f, s in catalogue.items() if s.get("sample")]
+    named = [f for f in names if submitters(catalogue[f])]
+    if named:  # graded as a plain folder: nothing would say who submitted them
+        raise ValueError(f"samples cannot have submitters: {', '.join(named)}")
     for fixture in names:
         build_submission(catalogue[fixture], paths, samples / f"{fixture}.ipynb")
     records = grade_all.grade_folder(name, samples, DIST / name / "graded-samples",

@@ -16,7 +16,8 @@ receives:
 
 - ``results/<submission>.json``: each submission's results.json;
 - ``grades.csv``: one row per submitter (name, email, sid, submission_id, file, status,
-  total, max, extra, points per question, reason), numbers written one way (0, 1, 0.5);
+  total, max, extra, points per question, the variant the hand-computed questions were
+  graded against and where it came from, reason), numbers written one way (0, 1, 0.5);
 - ``report.html``: a score histogram, per-question mean and fail rate, and the most
   frequent diagnosed mistakes per question (each multiple-choice item apart), as plots,
   and one row per submission linking to its feedback page;
@@ -61,14 +62,17 @@ MAX_UNZIPPED = 256 * 2**20  # bytes an uploaded zip may unpack to (Gradescope ta
 
 def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Path,
                    timeout: float = GRADER_TIMEOUT, env: dict[str, str] | None = None,
-                   worker: Any = None, base: dict[str, str] | None = None
+                   worker: Any = None, base: dict[str, str] | None = None,
+                   submitters: list[dict[str, Any]] | None = None
                    ) -> tuple[dict[str, Any], str]:
     """Grade as Gradescope does: the zip's run_otter.py in a copy of /autograder's layout.
 
     Returns (results.json as a dict, output). The submission is unpacked into submission/
     if it is a zip, as Gradescope does with an uploaded zip. ``env`` adds variables to the
     grader's environment (limits, or the tests' attack marker) to ``base`` (default: this
-    process's environment). With a ``worker``
+    process's environment). ``submitters`` ({"name", "email", "sid"} each, from an
+    export's metadata) go to ``submission_metadata.json`` as Gradescope writes it: the
+    variant questions are graded against their numbers. With a ``worker``
     (:class:`autograder.instructor.preload.Worker`) run_otter.py runs in a fork of it, its
     imports already done, instead of a new Python.
     """
@@ -77,7 +81,7 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
         (ag / sub).mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(ag / "source")
-    (ag / "submission_metadata.json").write_text("{}")
+    (ag / "submission_metadata.json").write_text(json.dumps(gradescope_metadata(submitters)))
     if Path(submission).is_dir() and not Path(submission).is_symlink():
         # a Gradescope export's submission_<id>/ folder: its files, links kept as links
         shutil.copytree(submission, ag / "submission", symlinks=True, dirs_exist_ok=True)
@@ -106,6 +110,13 @@ def gradescope_run(zip_path: str | Path, submission: str | Path, work: str | Pat
         raise RuntimeError(f"run_otter.py wrote no results.json:\n{output[-6000:]}")
     with open(results) as f:
         return json.load(f), output
+
+
+def gradescope_metadata(submitters: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """``submission_metadata.json`` as Gradescope writes it, with the parts grading reads:
+    ``users``, one per submitter (none for a plain folder's submission)."""
+    return {"users": [{"email": p.get("email"), "name": p.get("name"), "id": p.get("sid")}
+                      for p in submitters or []]}
 
 
 def digest(path: str | Path) -> str:
@@ -184,7 +195,8 @@ def grade_one(zip_path: Path, submission: Path, out_dir: Path,
             problem = not_gradable(submission)
         if problem:
             raise ValueError(problem)
-        results, _ = gradescope_run(zip_path, submission, work, worker=worker)
+        results, _ = gradescope_run(zip_path, submission, work, worker=worker,
+                                    submitters=(info or {}).get("submitters"))
         # an upload the grader could not read (a corrupt notebook) has results, all at 0,
         # and says so as data: its row is an error, with the grader's reason
         not_graded = (results.get("extra_data") or {}).get("not_graded")
@@ -243,7 +255,7 @@ def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -
     with open(path, "w", newline="", encoding="utf-8", errors="replace") as f:
         writer = csv.writer(f)
         writer.writerow([*ID_COLUMNS, "file", "status", "total", "max", "extra", *questions,
-                         "reason"])
+                         "variant", "variant_from", "reason"])
         for r in sorted(records, key=lambda r: r["file"]):
             results = r["results"] or {}
             scores = question_scores(results)
@@ -252,11 +264,28 @@ def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -
             extra = sum(scores.get(q, 0) for q in credit_points(results))
             row = [text_cell(r["file"]), r["status"], points(sum(scores.values())),
                    points(maximum), points(extra),
-                   *[points(scores.get(q, 0)) for q in questions], text_cell(r.get("reason"))]
+                   *[points(scores.get(q, 0)) for q in questions], *variant_cells(results),
+                   text_cell(r.get("reason"))]
             for person in r.get("submitters") or [{}]:
                 writer.writerow([text_cell(person.get("name")), text_cell(person.get("email")),
                                  text_cell(person.get("sid")),
                                  text_cell(r.get("submission_id")), *row])
+
+
+VARIANT_FROM = {"submission metadata": "gradescope", "notebook": "notebook", "off": "off"}
+
+
+def variant_cells(results: dict[str, Any]) -> list[str]:
+    """grades.csv's ``variant`` (the identities whose numbers the hand-computed questions
+    were graded against, ``;``-separated; ``handout`` for the handout's) and
+    ``variant_from`` (``gradescope``: the submission metadata's submitters; ``notebook``:
+    the notebook's student_email; ``off``: variants off), empty when none was graded."""
+    variant = (results.get("extra_data") or {}).get("variant")
+    if not isinstance(variant, dict):
+        return ["", ""]
+    identities = [str(i) for i in variant.get("identities") or []]
+    return [text_cell("; ".join(identities)),
+            text_cell(VARIANT_FROM.get(variant.get("source"), variant.get("source")))]
 
 
 def progress(done: int, total: int, failed: int, stream: TextIO = sys.stderr) -> None:

@@ -46,7 +46,15 @@ import nbformat
 
 from autograder.instructor import build, fixtures
 from autograder.instructor.grade_all import question_scores
-from autograder.runtime import gradescope_run, policy, sandbox, trusted, wire, wire_kernel
+from autograder.runtime import (
+    gradescope_run,
+    policy,
+    sandbox,
+    trusted,
+    variant_grading,
+    wire,
+    wire_kernel,
+)
 
 CELL_SECONDS = 20   # one cell or call here; a fixture that needs longer needs `lane: kernel`
 
@@ -195,9 +203,11 @@ def zip_config(zip_path) -> dict[str, Any]:
         return json.loads(zf.read("otter_config.json"))
 
 
-def grade_notebook(notebook_path: Path, zip_path: Path
+def grade_notebook(notebook_path: Path, zip_path: Path, submitters: list[str] | None = None
                    ) -> tuple[dict[str, Any], list[Any], dict[str, Any]]:
-    """Grade a notebook in process against the zip's tests.
+    """Grade a notebook in process against the zip's tests; ``submitters``: the emails
+    Gradescope's submission metadata would name (see
+    :mod:`autograder.runtime.variant_grading`).
 
     Returns (results.json's dict as the entry point would write it, the graded otter test
     files, the student's namespace).
@@ -209,6 +219,7 @@ def grade_notebook(notebook_path: Path, zip_path: Path
     from otter.test_files.exception_test import ExceptionTestFile
     if str(build.ROOT) not in sys.path:  # the reference the zip ships in files/, from the repo
         sys.path.insert(0, str(build.ROOT))
+    variant_grading.start_grading(submitters)
     kernel = InProcessKernel(notebook_path)
     kernel.run_notebook()
     env = sandbox.RemoteEnvironment(kernel)
@@ -216,7 +227,7 @@ def grade_notebook(notebook_path: Path, zip_path: Path
                   for n, src in zip_test_sources(zip_path).items()]
     raw_config = zip_config(zip_path)
     output = GradingResults(test_files).to_gradescope_dict(AutograderConfig(raw_config))
-    output["extra_data"] = {"sandbox": None}
+    output["extra_data"] = {"sandbox": None, "variant": variant_grading.graded_against()}
     output = gradescope_run.apply_credit(
         output, gradescope_run.plugin_config(raw_config).get("credit", {}))
     output = gradescope_run.add_written(output, raw_config, Path(notebook_path).read_bytes())
@@ -262,7 +273,8 @@ def _grade_chunk(name, paths, names, work):
             sub = fixtures.build_submission(spec, paths, folder / f"{name}.ipynb")
             os.chdir(folder)  # the kernel's working folder holds the notebook alone
             try:
-                results, test_files, namespace = grade_notebook(sub, paths["zip"])
+                results, test_files, namespace = grade_notebook(
+                    sub, paths["zip"], fixtures.submitters(spec))
                 out.append((fixture, results, case_outcomes(test_files, namespace), None))
             except NeedsKernel as e:
                 out.append((fixture, {"tests": []}, [], str(e)))

@@ -212,6 +212,9 @@ def grade(ag_dir):
     tests_dir = os.path.join(source, "tests")
     data = None  # the upload's bytes, read once: the written answers come from them, as data
     not_graded = None
+    from autograder.runtime import variant_grading
+    variant_grading.start_grading(variant_grading.submitters_from_metadata(
+        os.path.join(ag_dir, "submission_metadata.json")))
     try:
         name, data = find_notebook(os.path.join(ag_dir, "submission"))
         graded = grade_upload(name, data, tests_dir, plugin_limits(raw_config))
@@ -230,7 +233,8 @@ def grade(ag_dir):
     # the diagnoses as data, for the class report: {question: [mistake, ...]}, and the
     # failed test cases by name: {question: [test case, ...]}
     output["extra_data"] = {"sandbox": contained, "mistakes": trusted.mistakes(results),
-                            "failed": trusted.failed_cases(results)}
+                            "failed": trusted.failed_cases(results),
+                            "variant": variant_grading.graded_against()}
     if not_graded:  # as data, for local reports: the upload itself could not be graded
         output["extra_data"]["not_graded"] = not_graded
     output = apply_credit(output, plugin_config(raw_config).get("credit", {}))

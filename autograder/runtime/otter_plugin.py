@@ -27,7 +27,7 @@ from typing import Any
 import nbformat
 from otter.plugins import AbstractOtterPlugin
 
-from autograder.runtime import trusted
+from autograder.runtime import trusted, variant_grading
 from autograder.runtime.policy import limits_from
 
 
@@ -78,6 +78,7 @@ class TrustedGrading(AbstractOtterPlugin):
         self._clean_submission_dir()
         self._use_zip_files()
         limits = limits_from(self.plugin_config, os.environ)
+        variant_grading.start_grading(variant_grading.submitters_in(self.submission_metadata))
         try:
             self.trusted_results, self.notes, _ = trusted.grade(
                 self.submission_path, str(self._source_tests()), limits)

@@ -21,6 +21,59 @@ from autograder.student.checks import (
     normalize_letters,
     unpack,
 )
+from autograder.student.variants import Draw, Variants
+
+# --------------------------------------------------------------------------------------
+# Every student's own numbers for q1c, q3b and q3c (see autograder.student.variants)
+# --------------------------------------------------------------------------------------
+
+Q1C_LR = 0.1  # q1c's step size, the same for everyone
+# q1c: short decimals a student multiplies by hand, with parities chosen so that no mistake
+# can hide: W's first entry an odd number of tenths and the others even, X's top-right entry
+# even and the others odd, the targets whole. Then W X - Y, counted in tenths, is odd only
+# at its first entry, and no transposed or wrong-year answer can equal the right one.
+Q1C_ODD_WEIGHTS = (-0.5, -0.3, -0.1, 0.1, 0.3, 0.5)
+Q1C_EVEN_WEIGHTS = (-0.4, -0.2, 0.2, 0.4)
+Q1C_ODD_INPUTS, Q1C_EVEN_INPUTS = (1.0, 3.0), (0.0, 2.0)
+Q1C_TARGETS = (-2.0, -1.0, 0.0, 1.0, 2.0)
+# q3: weights and input with two decimals, small enough that no sigmoid saturates
+Q3_WEIGHTS = tuple(round(s * k / 100, 2) for s in (-1, 1) for k in range(10, 91))
+Q3_INPUTS = tuple(round(k / 100, 2) for k in range(20, 96))
+Q3_REGRESSION_TARGETS = tuple(float(k) for k in range(64, 193))
+
+
+def q1c_numbers(draw: Draw) -> dict:
+    """W, X, Y of q1c and the 2019 version's Y (0s and 1s, as in 2019), with the parities
+    above; the two Ys are drawn again until they differ."""
+    odd, even = Q1C_ODD_WEIGHTS, Q1C_EVEN_WEIGHTS
+    W = np.array([[draw.pick(odd), draw.pick(even)], [draw.pick(even), draw.pick(even)]])
+    odd, even = Q1C_ODD_INPUTS, Q1C_EVEN_INPUTS
+    X = np.array([[draw.pick(odd), draw.pick(even)], [draw.pick(odd), draw.pick(odd)]])
+    while True:
+        Y, Y_2019 = draw.picks(Q1C_TARGETS, (2, 2)), draw.picks((0.0, 1.0), (2, 2))
+        if not np.array_equal(Y, Y_2019):
+            return {"W": W, "X": X, "Y": Y, "Y_2019": Y_2019}
+
+
+def q3_numbers(draw: Draw) -> dict:
+    """The point of q3b and q3c: the weights w (3 distinct magnitudes), the input x, q3b's
+    label (0 or 1) and q3c's target."""
+    while True:
+        w = np.array([draw.pick(Q3_WEIGHTS) for _ in range(3)])
+        if len(set(np.abs(w))) == 3:
+            break
+    return {"w": w, "x": draw.pick(Q3_INPUTS), "y_classification": float(draw.pick((0, 1))),
+            "y_regression": draw.pick(Q3_REGRESSION_TARGETS)}
+
+
+VARIANTS = Variants(
+    "matrix-backprop", {"q1c": q1c_numbers, "q3": q3_numbers},
+    handout={  # seed 001 1(b) and 2(b)-(c); seed 000 1(b) asked the 2019 Y
+        "q1c": {"W": [[0.3, 0.5], [-0.2, 0.4]], "X": [[0.0, 2.0], [3.0, 1.0]],
+                "Y": [[0.5, 1.0], [1.0, -1.5]], "Y_2019": [[0.0, 1.0], [1.0, 0.0]]},
+        "q3": {"w": [0.25, -0.11, 0.78], "x": 0.63, "y_classification": 1.0,
+               "y_regression": 128.0}},
+    on=True)  # False: every student gets the handout's numbers
 
 # --------------------------------------------------------------------------------------
 # The format of each answer (shared with the hidden tests)
@@ -103,13 +156,15 @@ def q1b_shapes(linear_backward) -> None:
     linear_backward_format(call(linear_backward, W, X, dY, name="linear_backward"), W, X)
 
 
-def q1c_shapes(gd_step, W_updated, W_updated_2019, linear_backward) -> None:
-    """Do gd_step, W_updated and W_updated_2019 give finite arrays of the right shapes?
+def q1c_shapes(gd_step, W_updated, W_updated_2019, linear_backward, student_email) -> None:
+    """Is student_email an email, and do gd_step, W_updated and W_updated_2019 give finite
+    arrays of the right shapes?
 
     gd_step uses linear_backward: where that one (q1b) gives no usable dW, gd_step's shape
     is not held against q1c (q1b's check says what is wrong; q1c is graded on what your
     own linear_backward gives).
     """
+    VARIANTS.check_email(student_email)
     rng = np.random.default_rng(1)
     W, X, Y = rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=(3, 5))
     try:
@@ -158,11 +213,13 @@ def q3a_shapes(sigmoid, sigmoid_prime, sigmoid_prime_max, sigmoid_prime_argmax,
 Q3_PUBLIC_LABEL = {"classification": 0, "regression": 3.0}
 
 
-def q3_grads_shapes(grads_function, grads, kind: str) -> None:
-    """Are ``{kind}_grads(w, x, y)`` and ``grads_{kind}`` three finite numbers each?
+def q3_grads_shapes(grads_function, grads, kind: str, student_email) -> None:
+    """Is student_email an email, and are ``{kind}_grads(w, x, y)`` and ``grads_{kind}``
+    three finite numbers each?
 
     One check for q3b (kind "classification") and q3c (kind "regression").
     """
+    VARIANTS.check_email(student_email)
     name = f"{kind}_grads"
     got = call(grads_function, [0.5, -0.3, 1.2], 0.4, Q3_PUBLIC_LABEL[kind], name=name)
     grads_format(got, f"{name}(w, x, y)")

@@ -17,6 +17,7 @@ matches (never the expected value).
 import numpy as np
 
 import solutions.matrix_backprop as ref
+from autograder.runtime.variant_grading import check_variant
 from autograder.runtime.verdicts import (
     HAND,
     IMPLEMENTED,
@@ -71,19 +72,22 @@ def gd_step_mistakes(W, X, Y, lr) -> dict:
     return out
 
 
-# q1c's two hand-computed steps: the targets Y each uses, and the mistake of using the other.
+# q1c's two hand-computed steps: the variant's targets each uses (its key in the numbers,
+# :func:`autograder.student.matrix_backprop.q1c_numbers`), the other's, and the mistake of
+# using the other.
 W_UPDATED_TARGETS = {
-    "W_updated": (ref.Q1C_Y, ref.Q1C_Y_2019,
-                  "it uses the 2019 handout's Y = [[0, 1], [1, 0]], not this question's Y"),
-    "W_updated_2019": (ref.Q1C_Y_2019, ref.Q1C_Y, "it uses this year's Y, not the 2019 one"),
+    "W_updated": ("Y", "Y_2019", "it uses the 2019 version's Y, not this question's Y"),
+    "W_updated_2019": ("Y_2019", "Y", "it uses this year's Y, not the 2019 one"),
 }
 
 
-def w_updated_mistakes(name: str) -> dict:
-    """Wrong values of W_updated or W_updated_2019: a wrong step, or the other year's Y."""
+def w_updated_mistakes(name: str, numbers: dict) -> dict:
+    """Wrong values of W_updated or W_updated_2019 at a variant's ``numbers``: a wrong
+    step, or the other year's Y."""
     Y, other_Y, other_year = W_UPDATED_TARGETS[name]
-    W, X, lr = ref.Q1C_W, ref.Q1C_X, ref.Q1C_LR
-    return {other_year: ref.gd_step(W, X, other_Y, lr), **gd_step_mistakes(W, X, Y, lr)}
+    W, X, lr = numbers["W"], numbers["X"], fmt.Q1C_LR
+    return {other_year: ref.gd_step(W, X, numbers[other_Y], lr),
+            **gd_step_mistakes(W, X, numbers[Y], lr)}
 
 
 def sigmoid_mistakes(z) -> dict:
@@ -118,6 +122,20 @@ def regression_mistakes(w, x, y) -> dict:
     f3 = ref.forward_chain(w, x)[2]
     return {"it keeps the last sigmoid's derivative, but the regression network has no "
             "last sigmoid": right * ref.sigmoid_prime(f3)}
+
+
+def variant_answers(question: str, numbers: dict) -> dict[str, tuple]:
+    """{answer: (its right value, its mistake catalogue)} of a variant question at a
+    variant's ``numbers``: what the variants' conditioning test compares."""
+    if question == "q1c":
+        W, X = numbers["W"], numbers["X"]
+        return {name: (ref.gd_step(W, X, numbers[Y], fmt.Q1C_LR),
+                       w_updated_mistakes(name, numbers))
+                for name, (Y, _, _) in W_UPDATED_TARGETS.items()}
+    w, x = np.array(numbers["w"]), numbers["x"]
+    return {f"grads_{kind}": (getattr(ref, f"{kind}_grads")(w, x, numbers[label]),
+                              mistakes(w, x, numbers[label]))
+            for kind, (label, _, _, mistakes) in Q3_KINDS.items()}
 
 
 # --------------------------------------------------------------------------------------
@@ -179,7 +197,9 @@ def q1c_gd_step(gd_step, linear_backward) -> None:
     rng = np.random.default_rng(2019)
     cases = [(rng.normal(size=(m, n)), rng.normal(size=(n, N)), rng.normal(size=(m, N)), 0.05)
              for m, n, N in [(2, 2, 3), (3, 4, 5), (3, 3, 4)]]  # N != 2: a mean is not a 1/2
-    cases.append((ref.Q1C_W, ref.Q1C_X, ref.Q1C_Y_2019, ref.Q1C_LR))
+    handout = fmt.VARIANTS.handout["q1c"]
+    cases.append((np.array(handout["W"]), np.array(handout["X"]), np.array(handout["Y_2019"]),
+                  fmt.Q1C_LR))
     excused = []
     carried_steps = own_gd_steps(linear_backward, cases)
     results = call_all(gd_step, cases, name="gd_step")
@@ -201,15 +221,19 @@ def q1c_gd_step(gd_step, linear_backward) -> None:
 
 
 
-def q1c_w_updated(value, name: str, linear_backward) -> None:
+def q1c_w_updated(value, name: str, linear_backward, student_email) -> None:
     """Is ``value`` (named ``name``: "W_updated" or "W_updated_2019") one step from the
-    question's W and X with that year's Y, to 4 significant figures? A step taken with
-    the student's own (wrong) linear_backward passes too (error carried forward)."""
-    Y = W_UPDATED_TARGETS[name][0]
+    submitter's W and X with that year's Y (their variant), to 4 significant figures? A
+    step taken with the student's own (wrong) linear_backward passes too (error carried
+    forward)."""
     fmt.w_updated_format(value, name)
-    expected = ref.gd_step(ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR)
-    [carried] = own_gd_steps(linear_backward, [(ref.Q1C_W, ref.Q1C_X, Y, ref.Q1C_LR)])
-    check_carried(value, expected, carried, name, HAND, w_updated_mistakes(name))
+
+    def check(numbers):
+        W, X, Y = numbers["W"], numbers["X"], numbers[W_UPDATED_TARGETS[name][0]]
+        [carried] = own_gd_steps(linear_backward, [(W, X, Y, fmt.Q1C_LR)])
+        check_carried(value, ref.gd_step(W, X, Y, fmt.Q1C_LR), carried, name, HAND,
+                      w_updated_mistakes(name, numbers))
+    check_variant(fmt.VARIANTS, "q1c", student_email, name, check)
 
 
 # --------------------------------------------------------------------------------------
@@ -342,12 +366,12 @@ def q3a_extremum(value, name: str) -> None:
     check_number(value, getattr(ref, name), name, **HAND, mistakes=EXTREMA_MISTAKES[name])
 
 
-# q3b ("classification") and q3c ("regression"): the question's label, the random points'
-# seed and label, and the mistake catalogue.
+# q3b ("classification") and q3c ("regression"): the key of the question's label in the
+# variant's numbers, the random points' seed and label, and the mistake catalogue.
 Q3_KINDS = {
-    "classification": (ref.Q3_Y_CLASSIFICATION, 682,
+    "classification": ("y_classification", 682,
                        lambda rng: int(rng.integers(0, 2)), classification_mistakes),
-    "regression": (ref.Q3_Y_REGRESSION, 128,
+    "regression": ("y_regression", 128,
                    lambda rng: float(rng.normal(scale=10)), regression_mistakes),
 }
 
@@ -407,12 +431,17 @@ def q3_grads_function(grads_function, kind: str, sigmoid) -> None:
                       IMPLEMENTED, mistakes(w, x, y))
 
 
-def q3_grads_numbers(grads, kind: str, sigmoid) -> None:
-    """Is ``grads_{kind}`` right at the question's point, to 4 significant figures? The
-    numbers the student's own (wrong) sigmoid gives pass too (error carried forward)."""
-    y, _, _, mistakes = Q3_KINDS[kind]
+def q3_grads_numbers(grads, kind: str, sigmoid, student_email) -> None:
+    """Is ``grads_{kind}`` right at the submitter's point (their variant), to 4 significant
+    figures? The numbers the student's own (wrong) sigmoid gives pass too (error carried
+    forward)."""
+    label, _, _, mistakes = Q3_KINDS[kind]
     name = f"grads_{kind}"
     fmt.grads_format(grads, name)
-    carried = _carried_grads(own_sigmoid(sigmoid), kind, ref.Q3_W, ref.Q3_X, y)
-    check_carried(grads, getattr(ref, name), carried, name, HAND,
-                  mistakes(ref.Q3_W, ref.Q3_X, y))
+    s = own_sigmoid(sigmoid)
+
+    def check(numbers):
+        w, x, y = np.array(numbers["w"]), numbers["x"], numbers[label]
+        check_carried(grads, getattr(ref, f"{kind}_grads")(w, x, y),
+                      _carried_grads(s, kind, w, x, y), name, HAND, mistakes(w, x, y))
+    check_variant(fmt.VARIANTS, "q3", student_email, name, check)

@@ -138,6 +138,19 @@ def variant_answers(question: str, numbers: dict) -> dict[str, tuple]:
             for kind, (label, _, _, mistakes) in Q3_KINDS.items()}
 
 
+SATURATED = 4.0  # |z| past which sigmoid'(z) < 0.018: its gradient all but vanishes
+
+
+def variant_problems(question: str, numbers: dict) -> list[str]:
+    """What would make a variant's numbers degenerate: a saturated sigmoid in q3's chain
+    (its gradients would be too small to tell mistakes apart by hand)."""
+    if question != "q3":
+        return []
+    pre = ref.forward_chain(numbers["w"], numbers["x"])
+    return [f"f{i} = {z:.3g} saturates the sigmoid" for i, z in enumerate(pre, 1)
+            if abs(z) > SATURATED]
+
+
 # --------------------------------------------------------------------------------------
 # q1: matrix backpropagation
 # --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from autograder.instructor import fixtures, grade_all, gradescope_export
+from autograder.runtime.variant_grading import OTHER_VARIANT
 
 NAME = "matrix-backprop"
 
@@ -126,18 +127,28 @@ def test_a_plain_folder_is_not_an_export(tmp_path):
     assert entries == {tmp_path / "submission_1": {}}
 
 
+def with_email(spec, email):
+    """A fixture's spec with the notebook's student_email set to ``email``."""
+    edit = {"find": 'student_email = "handout"', "replace": f'student_email = "{email}"'}
+    return {**spec, "edits": [*spec.get("edits", []), edit]}
+
+
 def graded_export(folder, built, environ):
-    """A Gradescope export of right, wrong, grouped and corrupt submissions, graded through
-    the real zip: the output folder."""
+    """A Gradescope export of right, wrong, grouped, borrowed and corrupt submissions,
+    graded through the real zip: the output folder. Ada's numbers are right for Ada (101),
+    the pair's wrong step is worked on one member's numbers (102), and Zoë submits Ada's
+    notebook (103)."""
     paths = built(NAME)
     catalogue = fixtures.load_catalogue(NAME)
     build = folder / "build"
     build.mkdir()
-    solution = fixtures.build_submission(catalogue["solution"], paths, build / "a.ipynb")
-    wrong = fixtures.build_submission(catalogue["q1c-missing-factor-2"], paths,
-                                      build / "b.ipynb")
+    ada = fixtures.build_submission(with_email(catalogue["solution"], "ada@example.edu"),
+                                    paths, build / "a.ipynb")
+    wrong = fixtures.build_submission(
+        with_email(catalogue["q1c-missing-factor-2"], "two@example.edu"), paths,
+        build / "b.ipynb")
     export = write_export(folder / "export", {
-        101: solution.read_bytes(), 102: wrong.read_bytes(), 103: solution.read_bytes(),
+        101: ada.read_bytes(), 102: wrong.read_bytes(), 103: ada.read_bytes(),
         104: b'{"cells": [', 105: b"\x00\xff garbage"})
     # in a new Python: a test beside this may replace grade_all's functions in this one
     proc = subprocess.run([sys.executable, "-m", "autograder.instructor.cli", "grade", NAME,
@@ -151,7 +162,8 @@ def graded_export(folder, built, environ):
 @pytest.mark.started_early(work=graded_export)
 def test_a_real_export_is_graded_with_its_submitters(started_early):
     """Through the real zip: does each submission folder get its own score (same notebook
-    name everywhere), the group both rows, and the corrupt notebook an error row?"""
+    name everywhere) against its submitters' numbers, the group both rows, and the corrupt
+    notebook an error row?"""
     out = started_early
     catalogue = fixtures.load_catalogue(NAME)
     with open(out / "grades.csv", encoding="utf-8") as f:
@@ -163,6 +175,17 @@ def test_a_real_export_is_graded_with_its_submitters(started_early):
     lost = full_marks(NAME)["q1c"] - catalogue["q1c-missing-factor-2"]["expect"]["scores"]["q1c"]
     assert by_sid[("102", "Pair One")]["total"] == grade_all.points(full - lost)
     assert by_sid[("102", "Pair Two")]["total"] == grade_all.points(full - lost)
+    # Ada's notebook submitted by Zoë: the variant questions' points are lost, and said so
+    borrowed = catalogue["another-students-numbers"]["expect"]["scores"]
+    lost = sum(full_marks(NAME)[q] - points for q, points in borrowed.items())
+    assert by_sid[("103", "Zoë <b>Ü</b>")]["total"] == grade_all.points(full - lost)
+    record = json.loads((out / "results" / "submission_103.json").read_text())
+    assert set(record["results"]["extra_data"]["mistakes"]["q1c"]) == {OTHER_VARIANT}
+    # grades.csv says whose numbers were graded, from Gradescope's metadata
+    variants = {sid: (r["variant"], r["variant_from"]) for (sid, _), r in by_sid.items()}
+    assert variants["101"] == ("ada@example.edu", "gradescope")
+    assert variants["102"] == ("one@example.edu; two@example.edu", "gradescope")
+    assert variants["103"] == ("z@example.edu", "gradescope")
     for sid, name in (("104", "Corrupt Notebook"), ("105", "")):
         row = by_sid[(sid, name)]
         assert (row["status"], row["total"]) == ("error", "0")

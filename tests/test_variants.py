@@ -299,3 +299,22 @@ def test_no_variant_degenerates_and_its_numbers_stay_short(assignment):
 def _same(a, b):
     return set(a) == set(b) and all(np.array_equal(np.asarray(a[k], dtype=float),
                                                    np.asarray(b[k], dtype=float)) for k in a)
+
+
+def test_a_groups_wrong_answer_is_diagnosed_on_the_numbers_it_was_worked_on():
+    """Worked wrong on one member's numbers: the verdict names the mistake made there, not
+    "wrong" for the other member's numbers (whoever is listed first)."""
+    v = _toy()
+
+    def check(value):
+        def on(numbers):
+            if value == 2 * numbers["a"]:
+                raise AnswerError("answer is doubled", "doubled")
+            if value != numbers["a"]:
+                raise AnswerError("answer is not correct")
+        return on
+    for email in ("bob@example.edu", "ada@example.edu"):
+        variant_grading.start_grading(["ada@example.edu", "bob@example.edu"])
+        with pytest.raises(AnswerError, match="doubled"):
+            variant_grading.check_variant(v, "q1", email, "answer",
+                                          check(2 * _answer(v, "bob@example.edu")))

@@ -94,16 +94,18 @@ def check_variant(variants: Variants, question: str, student_email: Any, name: s
                   check: Callable[[dict[str, Any]], Any]) -> None:
     """Run ``check(numbers)`` (it raises AnswerError when the answer ``name`` is wrong for
     those numbers) on the submitter's variant: the answer passes if it is right for any
-    accepted identity. Otherwise the failure for the first one is raised, unless the answer
-    is right for the notebook's own email or the handout: then it says so."""
+    accepted identity. Otherwise, if the answer is right for the notebook's own email or the
+    handout, it says so; else the failure raised is the one that names a mistake (a group's
+    answer is diagnosed on the numbers it was worked on), the notebook's own email first."""
     identities = graded_identities(variants, student_email)
-    failure = None
-    for who in identities:
+    own = identity(student_email) if variants.on else HANDOUT
+    failures = []
+    for who in sorted(identities, key=lambda who: who != own):  # stable: own email first
         try:
             check(variants.numbers(question, who))
             return
         except AnswerError as e:
-            failure = failure or e
+            failures.append(e)
     for other, why in _other_variants(student_email, identities):
         try:
             check(variants.numbers(question, other))
@@ -114,7 +116,7 @@ def check_variant(variants: Variants, question: str, student_email: Any, name: s
                           "submitted. Set student_email to that account's email, run the "
                           "notebook again and work the question on the numbers it shows.",
                           OTHER_VARIANT)
-    raise failure
+    raise next((e for e in failures if e.mistake), failures[0])
 
 
 def _other_variants(student_email, identities):

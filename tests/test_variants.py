@@ -318,3 +318,16 @@ def test_a_groups_wrong_answer_is_diagnosed_on_the_numbers_it_was_worked_on():
         with pytest.raises(AnswerError, match="doubled"):
             variant_grading.check_variant(v, "q1", email, "answer",
                                           check(2 * _answer(v, "bob@example.edu")))
+
+
+def test_the_report_and_feedback_pages_say_which_numbers_were_graded(tmp_path):
+    from autograder.instructor import report
+    record = {"file": "a.ipynb", "status": "graded", "reason": "",
+              "results": {"tests": [{"name": "q1", "score": 1, "max_score": 1, "output": ""}],
+                          "extra_data": {"variant": {"source": "submission metadata",
+                                                     "identities": ["ada@x.edu"]}}}}
+    rows = report.write_feedback_pages([record], tmp_path, "toy")
+    page = (tmp_path / rows[0]["href"]).read_text()
+    assert "graded on the numbers of ada@x.edu (chosen by: gradescope)" in page
+    report.write_report([record], tmp_path / "report.html", "toy", submissions=rows)
+    assert "<td>ada@x.edu (gradescope)</td>" in (tmp_path / "report.html").read_text()

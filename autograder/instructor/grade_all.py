@@ -53,7 +53,7 @@ from typing import Any, TextIO
 
 from autograder.instructor import preload
 from autograder.instructor.paths import DIST, assignment_names, built_paths
-from autograder.instructor.scores import points, question_scores
+from autograder.instructor.scores import graded_variant, points, question_scores
 
 SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
@@ -264,28 +264,13 @@ def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -
             extra = sum(scores.get(q, 0) for q in credit_points(results))
             row = [text_cell(r["file"]), r["status"], points(sum(scores.values())),
                    points(maximum), points(extra),
-                   *[points(scores.get(q, 0)) for q in questions], *variant_cells(results),
+                   *[points(scores.get(q, 0)) for q in questions],
+                   *map(text_cell, graded_variant(results)),
                    text_cell(r.get("reason"))]
             for person in r.get("submitters") or [{}]:
                 writer.writerow([text_cell(person.get("name")), text_cell(person.get("email")),
                                  text_cell(person.get("sid")),
                                  text_cell(r.get("submission_id")), *row])
-
-
-VARIANT_FROM = {"submission metadata": "gradescope", "notebook": "notebook", "off": "off"}
-
-
-def variant_cells(results: dict[str, Any]) -> list[str]:
-    """grades.csv's ``variant`` (the identities whose numbers the hand-computed questions
-    were graded against, ``;``-separated; ``handout`` for the handout's) and
-    ``variant_from`` (``gradescope``: the submission metadata's submitters; ``notebook``:
-    the notebook's student_email; ``off``: variants off), empty when none was graded."""
-    variant = (results.get("extra_data") or {}).get("variant")
-    if not isinstance(variant, dict):
-        return ["", ""]
-    identities = [str(i) for i in variant.get("identities") or []]
-    return [text_cell("; ".join(identities)),
-            text_cell(VARIANT_FROM.get(variant.get("source"), variant.get("source")))]
 
 
 def progress(done: int, total: int, failed: int, stream: TextIO = sys.stderr) -> None:

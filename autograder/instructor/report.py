@@ -26,7 +26,7 @@ import jinja2
 import matplotlib
 import matplotlib.ticker
 
-from autograder.instructor.scores import points, question_scores
+from autograder.instructor.scores import graded_variant, points, question_scores
 from autograder.runtime.sandbox import clean_text  # a lone surrogate breaks fonts and files
 
 matplotlib.use("Agg")
@@ -185,7 +185,8 @@ def _people(record: dict[str, Any]) -> list[dict[str, str]]:
 
 def submission_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per submission for the report and its feedback page: who, the total, the
-    maximum, the status and the reason."""
+    maximum, the status, the reason, and the variant its hand-computed questions were graded
+    against (:func:`~autograder.instructor.scores.graded_variant`)."""
     rows = []
     for r in sorted(records, key=lambda r: r["file"]):
         results = r.get("results") or {}
@@ -195,7 +196,8 @@ def submission_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                      "submission_id": clean_text(str(r.get("submission_id", ""))),
                      "people": _people(r), "status": r.get("status", ""),
                      "total": points(sum(scores.values())), "max": points(maximum),
-                     "reason": clean_text(r.get("reason", ""))})
+                     "reason": clean_text(r.get("reason", "")),
+                     "variant": [clean_text(v) for v in graded_variant(results)]})
     return rows
 
 

@@ -14,3 +14,20 @@ def points(value: float) -> str:
     """A number of points written one way: 0, 1, 0.5, 2.25 (never 1.0 or 0.50000001)."""
     text = f"{round(float(value), 4):.4f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+VARIANT_FROM = {"submission metadata": "gradescope", "notebook": "notebook", "off": "off"}
+
+
+def graded_variant(results: dict[str, Any]) -> tuple[str, str]:
+    """(variant, variant_from) of a results.json: the identities whose numbers the
+    hand-computed questions were graded against, ``;``-separated (``handout`` for the
+    handout's), and where they came from (``gradescope``: the submission metadata's
+    submitters; ``notebook``: its student_email; ``off``: variants off); empty strings
+    when no variant question was graded."""
+    variant = (results.get("extra_data") or {}).get("variant")
+    if not isinstance(variant, dict):
+        return "", ""
+    identities = "; ".join(str(i) for i in variant.get("identities") or [])
+    source = variant.get("source")
+    return identities, str(VARIANT_FROM.get(source, source or ""))

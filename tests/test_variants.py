@@ -331,3 +331,11 @@ def test_the_report_and_feedback_pages_say_which_numbers_were_graded(tmp_path):
     assert "graded on the numbers of ada@x.edu (chosen by: gradescope)" in page
     report.write_report([record], tmp_path / "report.html", "toy", submissions=rows)
     assert "<td>ada@x.edu (gradescope)</td>" in (tmp_path / "report.html").read_text()
+
+
+def test_switched_off_the_handouts_numbers_are_graded_whatever_the_email():
+    off = variants.Variants("toy", _toy().generators, {"q1": {"a": -1.0}}, on=False)
+    variant_grading.start_grading(["ada@example.edu"])
+    for email in ("", "ada@example.edu", None):
+        variant_grading.check_variant(off, "q1", email, "answer", _check_equals(-1.0))
+    assert variant_grading.graded_against() == {"source": "off", "identities": ["handout"]}

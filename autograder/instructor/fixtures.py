@@ -227,16 +227,31 @@ def leak_needles(zip_path: Path) -> list[str]:
 
 
 def reference_value_needles(module_name: str) -> list[str]:
-    """The reference module's first docstring line and its arrays at 4 significant figures."""
+    """The reference module's first docstring line and its arrays at 4 significant figures,
+    and the right answers of the variant questions (at the handout's numbers and at those of
+    every submitter the catalogue names) likewise."""
     import importlib
 
     import numpy as np
     if str(ROOT) not in sys.path:  # solutions/ is never installed: it is read from the repo
         sys.path.insert(0, str(ROOT))
-    module = importlib.import_module(f"solutions.{module_name.replace('-', '_')}")
+    name = module_name.replace('-', '_')
+    module = importlib.import_module(f"solutions.{name}")
     needles = {line.strip() for line in (module.__doc__ or "").splitlines()[:1] if line.strip()}
-    for var, value in vars(module).items():
-        if var.startswith("_") or not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+    values = [v for var, v in vars(module).items() if not var.startswith("_")]
+    variants = getattr(importlib.import_module(f"autograder.student.{name}"), "VARIANTS", None)
+    if variants is not None:
+        questions = importlib.import_module(f"autograder.runtime.questions.{name}")
+        catalogue = load_catalogue(module_name) if (FIXTURES / f"{module_name}.yaml").exists() \
+            else {}
+        people = {"handout", *(e.strip().lower() for spec in catalogue.values()
+                               for e in submitters(spec) or [])}
+        values += [np.asarray(right, dtype=float) for who in sorted(people)
+                   for q in variants.generators
+                   for right, _ in questions.variant_answers(
+                       q, variants.numbers(q, who)).values()]
+    for value in values:
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
             continue
         for v in value.reshape(-1)[:64]:
             text = f"{v:.4g}"

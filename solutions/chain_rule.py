@@ -9,7 +9,9 @@ Q4 (optional in the handout): the chain rule for Jacobians.
 
 Conventions (all derivatives of Q2 are "shaped like the variable"): dW1 has the shape of
 W1, (1, h); dz of z, (h,); dW0 of W0, (h, d); db0 of b0, (h,); db1 of b1 (a float when b1
-is a scalar). Everything is computed in float64.
+is a scalar). Everything is computed in float64. The point of q1b_point, worked out by
+hand (the handout's, and every student's own), is a parameter, not a reference value: it
+lives with the student's checks, in ``autograder.student.chain_rule.VARIANTS``.
 """
 
 import numpy as np
@@ -34,10 +36,6 @@ paths = {
 
 # The right-hand-side partials of q1a's chain rules, one per edge of the graph.
 LOCAL_KEYS = ("dv_da", "dv_db", "dv_dc", "da_dw", "da_dx", "da_dy", "db_dx", "db_dy", "db_dz")
-
-# q1b_point (an addition: the handout evaluates nothing at a point): the point this
-# assignment chose for a hand computation, (c, w, x, y, z).
-EXAMPLE_POINT = (2.0, 1.0, 0.5, -1.0, 3.0)
 
 
 def v_chain_rule(p):
@@ -108,17 +106,14 @@ def v_partials(c, w, x, y, z):
     return v_chain_rule(local_partials(c, w, x, y, z))
 
 
-def partials_at_point(c=2.0, w=1.0, x=0.5, y=-1.0, z=3.0):
-    """q1b_point: q1b at a point, by default :data:`EXAMPLE_POINT` = (2, 1, 0.5, -1, 3).
+def partials_at_point(c, w, x, y, z):
+    """q1b_point: q1b at one point (c, w, x, y, z), numbers (an addition: the handout
+    evaluates nothing at a point).
 
-    There a = 0.25, b = 2.25, a - b = -2, v = 8 and the partials are
-    dv/dc = 4, dv/dw = -8, dv/dx = -32, dv/dy = 16, dv/dz = 24.
     Returns the dict of :func:`v_partials` as floats.
     """
     return {k: float(val) for k, val in v_partials(c, w, x, y, z).items()}
 
-
-PARTIALS_AT_POINT = partials_at_point(*EXAMPLE_POINT)
 
 # ---------------------------------------------------------------------------------------
 # Q2.1: forward and backward pass of a 1-hidden-layer network

@@ -9,15 +9,26 @@ the mistake catalogues differ from the right answers on the hidden tests' own in
 import subprocess
 import sys
 
+import handout_chain_rule as handout
 import numpy as np
 import pytest
 
 import autograder.runtime.questions.chain_rule as q
 import autograder.student.chain_rule as pub
+from autograder.runtime import variant_grading
 from autograder.student.checks import AnswerError
 from solutions import chain_rule as cr
 
 SEEDS = [0, 1, 2, 3, 4]
+
+
+@pytest.fixture(autouse=True)
+def no_submitters():
+    """q1b_point is graded on the notebook's student_email: no submitters named by a grading
+    that ran before in this process."""
+    variant_grading.start_grading(None)
+    yield
+    variant_grading.start_grading(None)
 
 
 def random_net(seed, d=3, h=4):
@@ -80,7 +91,7 @@ HIDDEN = {  # hidden test case -> a call of it on the reference
     "q1a_chain_rule": lambda: q.q1a_chain_rule(cr.v_chain_rule),
     "q1b_v_partials": lambda: q.q1b_partials(cr.v_partials, "v_partials"),
     "q1b_local_partials": lambda: q.q1b_partials(cr.local_partials, "local_partials"),
-    "q1b_point_values": lambda: q.q1b_point_values(cr.PARTIALS_AT_POINT),
+    "q1b_point_values": lambda: q.q1b_point_values(handout.PARTIALS_AT_POINT, "handout"),
     "q2_1a_values": lambda: q.q2_1a_values(cr.forward),
     "q2_1b_values": lambda: q.output_grads_values(cr.output_grads, ("dW1", "db1"), seed=2102),
     "q2_1c_values": lambda: q.output_grads_values(cr.output_grads, ("dz",), seed=2103),
@@ -110,7 +121,7 @@ def test_the_reference_passes_every_public_check():
     pub.q1a_format(cr.paths)
     pub.q1a_chain_rule_format(cr.v_chain_rule)
     pub.q1b_types(cr.local_partials, cr.v_partials)
-    pub.q1b_point_types(cr.PARTIALS_AT_POINT)
+    pub.q1b_point_types(handout.PARTIALS_AT_POINT, "handout")
     pub.q2_1a_shapes(cr.forward)
     for keys in (("dW1", "db1"), ("dz",), ("dW0", "db0")):
         pub.output_grads_shapes(cr.output_grads, keys)
@@ -160,8 +171,8 @@ EQUIVALENT = {  # a right answer in another form: (answer, its public check, its
         numpy_scalars(cr.v_partials), lambda f: pub.q1b_types(cr.local_partials, f),
         lambda f: q.q1b_partials(f, "v_partials")),
     "partials_at_point as ints": (
-        {k: int(v) for k, v in cr.PARTIALS_AT_POINT.items()}, pub.q1b_point_types,
-        q.q1b_point_values),
+        {k: int(v) for k, v in handout.PARTIALS_AT_POINT.items()},
+        lambda a: pub.q1b_point_types(a, "handout"), lambda a: q.q1b_point_values(a, "handout")),
     "forward as a list, y a number": (forward_y_a_number, pub.q2_1a_shapes, q.q2_1a_values),
     "output_grads as lists, db1 a 1-vector": (
         output_grads_lists_db1_a_vector, lambda f: pub.output_grads_shapes(f, ("dW1", "db1")),
@@ -227,7 +238,8 @@ MISTAKES = {  # a wrong answer: (its hidden test, substring of the message, a ca
                                            lambda o, c, w, x, y, z: (w + x + y) ** 2),
                                "local_partials"), "looks like a itself", True),
     "partials_at_point: rounded to 2 figures": (
-        lambda: q.q1b_point_values({**cr.PARTIALS_AT_POINT, "dv_dx": -31.9}), "close", False),
+        lambda: q.q1b_point_values({**handout.PARTIALS_AT_POINT, "dv_dx": -31.9}, "handout"),
+        "close", False),
     "forward: no b0": (
         lambda: q.q2_1a_values(lambda x, W0, b0, W1, b1: cr.forward(x, W0, 0 * b0, W1, b1)),
         "the bias b0 is missing", True),
@@ -398,7 +410,7 @@ def test_composite_derivative_sum_mistakes_differ_from_the_right_answer(n):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_v_partials_mistakes_differ_from_the_right_answer(seed):
     """Is every catalogued q1b mistake a different value from the right partial?"""
-    for p in (np.array(q.random_points(seed, 1)[0]), np.array(cr.EXAMPLE_POINT)):
+    for p in (np.array(q.random_points(seed, 1)[0]), np.array(handout.POINT)):
         right = cr.v_partials(*p)
         for key, mistakes in q.v_partials_mistakes(*p).items():
             for description, wrong in mistakes.items():
@@ -501,3 +513,32 @@ def test_q2_2c_carries_wrong_q2_1_functions_forward():
     with pytest.raises(AnswerError):
         q.q2_2c_values(lambda p, X, y, lr, steps: gd_train(p, X, y, lr, steps - 1),
                        _forward_relu, cr.output_grads)
+
+
+# --------------------------------------------------------------------------------------
+# q1b_point: every student's own point
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("email", ["handout", "ada@example.edu"])
+def test_every_partials_at_point_mistake_is_named(email):
+    """At the handout's point and at a student's own, does the right dict pass, and is each
+    catalogued wrong partial rejected and named from the catalogue with that value?"""
+    point = q.variant_point(pub.VARIANTS.numbers("q1b_point", email))
+    right = cr.partials_at_point(*point)
+    q.q1b_point_values(right, email)
+    for key, catalogue in q.v_partials_mistakes(*point).items():
+        for description, wrong in catalogue.items():
+            with pytest.raises(AnswerError) as info:
+                q.q1b_point_values({**right, key: wrong}, email)
+            assert info.value.mistake in catalogue, (key, description)
+            assert catalogue[info.value.mistake] == pytest.approx(wrong)
+
+
+def test_partials_at_point_is_graded_at_the_notebooks_own_point():
+    """Without submitters, are the right partials at Ada's point accepted for Ada's email and
+    refused for Bob's (whose point differs)?"""
+    ada = q.variant_point(pub.VARIANTS.numbers("q1b_point", "ada@example.edu"))
+    assert ada != q.variant_point(pub.VARIANTS.numbers("q1b_point", "bob@example.edu"))
+    q.q1b_point_values(cr.partials_at_point(*ada), "Ada@example.edu")
+    with pytest.raises(AnswerError):
+        q.q1b_point_values(cr.partials_at_point(*ada), "bob@example.edu")

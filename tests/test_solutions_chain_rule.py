@@ -1,5 +1,6 @@
 """Checks of solutions.chain_rule against central differences and the handout's answers."""
 
+import handout_chain_rule as handout
 import numpy as np
 import pytest
 
@@ -43,13 +44,14 @@ def test_v_partials_match_central_differences_at_random_point(seed):
                               what=f"dv/d(c,w,x,y,z) seed {seed}")
 
 
-def test_v_partials_at_example_point():
-    """Are the partials at q1b_point's (2, 1, 0.5, -1, 3) equal to 4, -8, -32, 16, 24 and to
-    central differences? (The point is this assignment's; the handout evaluates nothing.)"""
-    p = np.array(cr.EXAMPLE_POINT)
+def test_v_partials_at_the_handout_variants_point():
+    """Are the partials at q1b_point's handout variant (2, 1, 0.5, -1, 3) equal to 4, -8, -32,
+    16, 24 and to central differences? (The point is this assignment's; the handout evaluates
+    nothing.) By hand: a = 0.25, b = 2.25, a - b = -2, v = 8."""
+    p = np.array(handout.POINT)
+    assert tuple(p) == (2.0, 1.0, 0.5, -1.0, 3.0)
     expected = {"dv_dc": 4.0, "dv_dw": -8.0, "dv_dx": -32.0, "dv_dy": 16.0, "dv_dz": 24.0}
-    for got in (cr.partials_at_point(), cr.partials_at_point(*cr.EXAMPLE_POINT),
-                cr.PARTIALS_AT_POINT):
+    for got in (cr.partials_at_point(*p), handout.PARTIALS_AT_POINT):
         assert got == pytest.approx(expected, abs=1e-12)
     num = numerical_gradient(v_of_vector, p)
     assert np.allclose(num, [expected["dv_d" + k] for k in cr.INPUTS], atol=1e-6)

@@ -22,6 +22,7 @@ from autograder.student.checks import (
     shape_answer,
     unpack,
 )
+from autograder.student.variants import Draw, Variants
 
 # The names the questions give: the inputs and intermediates of q1's graph, the keys of the
 # dicts the functions return.
@@ -31,6 +32,39 @@ PARTIAL_KEYS = tuple("dv_d" + k for k in INPUTS)
 LOCAL_KEYS = ("dv_da", "dv_db", "dv_dc", "da_dw", "da_dx", "da_dy", "db_dx", "db_dy", "db_dz")
 GRAD_KEYS = ("dW1", "db1", "dz", "dW0", "db0")
 PARAM_KEYS = ("W0", "b0", "W1", "b1")
+
+# --------------------------------------------------------------------------------------
+# Every student's own point for q1b_point (see autograder.student.variants)
+# --------------------------------------------------------------------------------------
+
+# q1b_point: whole numbers and halves, with parities chosen so that no mistake can hide:
+# w, y, z whole (not 0), x an odd number of halves, c an odd number of halves (so never 0
+# or 1). Then w + x + y and x - y - z are odd numbers of halves, never 0, a - b is a whole
+# even number, and no catalogued slip of the chain rule gives the right number by chance.
+Q1B_POINT_WHOLE = (-3.0, -2.0, -1.0, 1.0, 2.0, 3.0)
+Q1B_POINT_HALVES = (-2.5, -1.5, -0.5, 0.5, 1.5, 2.5)
+Q1B_POINT_LARGEST = 2.5  # |w + x + y| and |x - y - z| at most this: a and b at most 6.25
+
+
+def q1b_point_numbers(draw: Draw) -> dict:
+    """The point (c, w, x, y, z) of q1b_point, with the parities above; w, x, y, z are drawn
+    again until a = (w + x + y)^2 and b = (x - y - z)^2 differ (else v = 0) and neither is
+    large."""
+    c = draw.pick(Q1B_POINT_HALVES)
+    while True:
+        w, x, y, z = (draw.pick(Q1B_POINT_WHOLE), draw.pick(Q1B_POINT_HALVES),
+                      draw.pick(Q1B_POINT_WHOLE), draw.pick(Q1B_POINT_WHOLE))
+        s, t = abs(w + x + y), abs(x - y - z)
+        if s != t and max(s, t) <= Q1B_POINT_LARGEST:
+            return {"c": c, "w": w, "x": x, "y": y, "z": z}
+
+
+VARIANTS = Variants(
+    "chain-rule", {"q1b_point": q1b_point_numbers},
+    handout={  # an addition: the handout evaluates nothing at a point; this is the one the
+        # assignment chose before variants, kept as the variant "handout"
+        "q1b_point": {"c": 2.0, "w": 1.0, "x": 0.5, "y": -1.0, "z": 3.0}},
+    on=True)  # False: every student gets the handout's numbers
 
 
 # --------------------------------------------------------------------------------------
@@ -158,8 +192,9 @@ def q1b_types(local_partials: object, v_partials: object) -> None:
         partials_format(call(function, *point, name=fname), keys, f"{fname}{point}")
 
 
-def q1b_point_types(partials_at_point: object) -> None:
-    """Is partials_at_point a dict of five finite numbers?"""
+def q1b_point_types(partials_at_point: object, student_email: object) -> None:
+    """Is student_email an email, and is partials_at_point a dict of five finite numbers?"""
+    VARIANTS.check_email(student_email)
     partials_format(partials_at_point, PARTIAL_KEYS, "partials_at_point")
 
 

@@ -18,12 +18,14 @@ import functools
 import numpy as np
 
 import solutions.chain_rule as ref
+from autograder.runtime.variant_grading import check_variant
 from autograder.runtime.verdicts import HAND, IMPLEMENTED, check_carried, check_close, matches
 from autograder.student.chain_rule import (
     GRAD_KEYS,
     INPUTS,
     LOCAL_KEYS,
     PARTIAL_KEYS,
+    VARIANTS,
     forward_format,
     grad_format,
     params_format,
@@ -117,13 +119,52 @@ def q1b_partials(function: object, part: str) -> None:
             check_close(got[k], want[k], f"{name}[{k!r}]", **IMPLEMENTED, mistakes=mistakes[k])
 
 
-def q1b_point_values(partials_at_point: object) -> None:
-    """Is partials_at_point right at (2, 1, 0.5, -1, 3), to 4 significant figures?"""
+def q1b_point_values(partials_at_point: object, student_email: object) -> None:
+    """Is partials_at_point right at the submitter's own point (c, w, x, y, z) (their
+    variant), to 4 significant figures?"""
     got = partials_format(partials_at_point, PARTIAL_KEYS, "partials_at_point")
-    mistakes = v_partials_mistakes(*ref.EXAMPLE_POINT)
-    for k in PARTIAL_KEYS:
-        check_close(got[k], ref.PARTIALS_AT_POINT[k], f"partials_at_point[{k!r}]", **HAND,
-                    mistakes=mistakes[k])
+
+    def check(numbers):
+        point = variant_point(numbers)
+        want, mistakes = ref.partials_at_point(*point), v_partials_mistakes(*point)
+        for k in PARTIAL_KEYS:
+            check_close(got[k], want[k], f"partials_at_point[{k!r}]", **HAND,
+                        mistakes=mistakes[k])
+    check_variant(VARIANTS, "q1b_point", student_email, "partials_at_point", check)
+
+
+def variant_point(numbers: dict) -> tuple[float, ...]:
+    """q1b_point's (c, w, x, y, z) from a variant's numbers (a dict keyed by the inputs)."""
+    return tuple(float(numbers[k]) for k in INPUTS)
+
+
+def variant_answers(question: str, numbers: dict) -> dict[str, tuple]:
+    """{answer: (its right value, its mistake catalogue)} of a variant question at a
+    variant's ``numbers``: what the variants' conditioning test compares (q1b_point, the
+    only one: one answer per entry of partials_at_point)."""
+    point = variant_point(numbers)
+    right, mistakes = ref.partials_at_point(*point), v_partials_mistakes(*point)
+    return {f"partials_at_point[{k!r}]": (right[k], mistakes[k]) for k in PARTIAL_KEYS}
+
+
+def variant_problems(question: str, numbers: dict) -> list[str]:
+    """What would make q1b_point's numbers degenerate (the student module's parities rule
+    each out; this says so for every variant the tests draw): c = 0 or 1, w + x + y or
+    x - y - z = 0, a = b (v = 0), or two of dv/dw, dv/dx, dv/dy, dv/dz equal (with
+    k = 4c(a - b), s = w + x + y, t = x - y - z they are k s, k(s - t), k(s + t), k t: a
+    tie would hide a derivative written under another's key)."""
+    c, w, x, y, z = variant_point(numbers)
+    s, t = w + x + y, x - y - z
+    problems = [f"c = {c:g} hides the factor c"] if c in (0.0, 1.0) else []
+    problems += [f"{name} = 0" for name, value in (("w + x + y", s), ("x - y - z", t))
+                 if value == 0]
+    if s * s == t * t:
+        problems.append("a = b: v and every derivative but dv/dc vanish")
+    right = ref.partials_at_point(c, w, x, y, z)
+    chained = [f"dv_d{k}" for k in "wxyz"]
+    problems += [f"{k1} = {k2}" for i, k1 in enumerate(chained) for k2 in chained[i + 1:]
+                 if right[k1] == right[k2]]
+    return problems
 
 
 # --------------------------------------------------------------------------------------
@@ -541,7 +582,7 @@ def v_partials_mistakes(c, w, x, y, z):
            "dv_dw": {},
            "dv_dz": {"a minus sign is lost":
                      -k * t}}
-    for var in ("x", "y"):  # the named path mistakes first: they win a tie at EXAMPLE_POINT
+    for var in ("x", "y"):  # the named path mistakes first: they win a tie (handout's point)
         key = "dv_d" + var
         out[key] = {
             f"it drops the path through b: {var} reaches v through both a and b": k * s,

@@ -10,6 +10,10 @@ Conventions used throughout:
 - Floats are float64. Activations take scalars or arrays of any shape, act elementwise, and
   never overflow; underflow to 0 (e.g. exp(-1000)) is the correctly rounded answer, so it is
   silenced locally and the functions stay quiet under ``np.errstate(all="raise")``.
+
+The numbers of the questions worked out by hand (q2's sizes n, d, k and q5's point
+[x, y, z]: the handout's, and every student's own) are parameters, not reference values:
+they live with the student's checks, in ``autograder.student.jacobians_xor.VARIANTS``.
 """
 
 import numpy as np
@@ -64,11 +68,6 @@ def jacobian_shapes_for(n, d, k):
     Returns {item: shape}: 1-3 -> (1, d); 4 -> (n, d); 5, 6 -> (d, d); 7 -> (n, k, k, d).
     """
     return {item: out + inp for item, (out, inp) in jacobian_io_shapes_for(n, d, k).items()}
-
-
-#: q2 shapes for the graded sizes n=5, d=3, k=4.
-jacobian_io_shapes = jacobian_io_shapes_for(5, 3, 4)
-jacobian_shapes = jacobian_shapes_for(5, 3, 4)
 
 
 def _vector(w, name="w"):
@@ -488,13 +487,3 @@ def local_partials_at(x, y, z):
 #: intermediate nodes numbered in the order Python evaluates np.log(x) + np.exp(y) * z).
 computation_graph = {"x": [], "y": [], "z": [], "h1": ["x"], "h2": ["y"],
                      "h3": ["h2", "z"], "f": ["h1", "h3"]}
-
-
-#: q5 is evaluated at [x, y, z] = [1, 3, 2]:
-#: h1 = 0, h2 = e^3 ~ 20.0855, h3 = f = 2 e^3 ~ 40.1711, df/dh1 = 1, df/dh2 = 2,
-#: df/dh3 = 1, df/dx = 1, df/dy = 2 e^3 ~ 40.1711, df/dz = e^3 ~ 20.0855.
-graph_point = (1.0, 3.0, 2.0)
-graph_values = graph_forward_backward(*graph_point)
-#: q5.3 local partials at [1, 3, 2]: dh1/dx = 1, dh2/dy = e^3, dh3/dh2 = 2, dh3/dz = e^3,
-#: df/dh1 = df/dh3 = 1.
-local_partials = local_partials_at(*graph_point)

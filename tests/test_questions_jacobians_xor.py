@@ -10,6 +10,7 @@ the public checks, fail the named hidden test and say why). The real-zip lane
 import ast
 import copy
 
+import handout_jacobians_xor as handout
 import matplotlib
 import nbformat
 import numpy as np
@@ -285,13 +286,13 @@ def test_mistake_catalogues_differ_from_the_reference():
     """Is no catalogued mistake equal to the right value on the tests' inputs (so a right
     answer is never named as a mistake)?"""
     import solutions.jacobians_xor as sol
-    x, y, z = sol.graph_point
+    x, y, z = handout.GRAPH_POINT
     for key, catalogue in hidden_tests.graph_mistakes(x, y, z).items():
         for wrong in catalogue.values():
-            assert not np.isclose(wrong, sol.graph_values[key]), key
+            assert not np.isclose(wrong, handout.graph_values[key]), key
     for key, catalogue in hidden_tests.local_partial_mistakes(x, y, z).items():
         for wrong in catalogue.values():
-            assert not np.isclose(wrong, sol.local_partials[key]), key
+            assert not np.isclose(wrong, handout.local_partials[key]), key
     w = np.random.default_rng(0).normal(size=3)
     for catalogue, right in [(hidden_tests.sq_norm_mistakes(w), sol.jac_sq_norm(w)),
                              (hidden_tests.identity_mistakes(w), sol.jac_identity(w)),
@@ -313,3 +314,106 @@ def test_q4_2_names_the_first_wrong_input_and_counts_them():
     hidden_tests.q4_2_computes_xor(sol.W1, sol.b1, sol.W2, 1e-7)
     with pytest.raises(AnswerError, match="b2 contains NaN"):
         hidden_tests.q4_2_computes_xor(sol.W1, sol.b1, sol.W2, np.nan)
+
+
+# ------------------------------------------------------------------ every student's numbers
+
+ADA, BOB = "ada@example.edu", "bob@example.edu"
+
+
+def _own_answers(email):
+    """The notebook's answers to the variant questions, worked out on ``email``'s numbers."""
+    import solutions.jacobians_xor as sol
+    sizes = public_checks.VARIANTS.numbers("q2", email)
+    point = hidden_tests.q5_point(public_checks.VARIANTS.numbers("q5", email))
+    values = sol.graph_forward_backward(*point)
+    return {"student_email": email,
+            "jacobian_shapes": sol.jacobian_shapes_for(sizes["n"], sizes["d"], sizes["k"]),
+            "local_partials": sol.local_partials_at(*point), **values}
+
+
+def _variant_cases(cases):
+    return {name: case for name, case in cases.items()
+            if "student_email" in case[0].__code__.co_varnames}
+
+
+def test_the_variant_tests_are_the_hand_computed_ones(cases):
+    """Do exactly the test cases of q2_shapes, q2_extra's shape and q5_2 to q5_4 (and their
+    public checks) take student_email?"""
+    assert set(_variant_cases(cases)) == {
+        "test_q2_shapes_format", "test_q2_shapes_scalar_outputs", "test_q2_shapes_matvec",
+        "test_q2_shapes_vector_outputs", "test_q2_extra_format", "test_q2_shapes_matrix_product",
+        "test_q5_2_format", "test_q5_2_h1", "test_q5_2_h2", "test_q5_2_h3", "test_q5_2_f",
+        "test_q5_3_format", "test_q5_3_local_partials", "test_q5_3_upstream",
+        "test_q5_4_format", "test_q5_4_df_dx", "test_q5_4_df_dy", "test_q5_4_df_dz"}
+
+
+def test_a_students_own_answers_pass_and_another_students_fail(cases, solution):
+    """Do answers worked out on Ada's numbers pass every test under her email, and fail
+    every variant test but those Bob's numbers happen to share under his?"""
+    ada = {**solution, **_own_answers(ADA)}
+    assert _failures(cases, ada) == {}
+    failures = _failures(cases, {**ada, "student_email": BOB})
+    assert set(failures) <= set(_variant_cases(cases))
+    # Ada's and Bob's z are both 4: df_dh2 = z is right for both
+    assert set(_variant_cases(cases)) - set(failures) - {
+        n for n in cases if n.endswith("_format")} == {"test_q5_3_upstream"}
+    assert all("not correct" in m or "shape" in m for m in failures.values()), failures
+
+
+def test_answers_for_the_notebooks_email_are_named_under_another_submitter(solution):
+    """Submitted by Bob with Ada's email in the notebook, are Ada's answers told they are
+    right for the notebook's email, without Bob's numbers?"""
+    from autograder.runtime import variant_grading
+    ada = _own_answers(ADA)
+    variant_grading.start_grading([BOB])
+    try:
+        with pytest.raises(AnswerError, match="email written in the notebook") as info:
+            hidden_tests.q5_hand_value(ada["f"], "f", ADA)
+        assert info.value.mistake == variant_grading.OTHER_VARIANT
+        with pytest.raises(AnswerError, match="email written in the notebook"):
+            hidden_tests.q2_shape_items(ada["jacobian_shapes"], (4,), ADA)
+        hidden_tests.q5_hand_value(_own_answers(BOB)["f"], "f", ADA)
+    finally:
+        variant_grading.start_grading(None)
+
+
+@pytest.mark.parametrize("email", ["handout", ADA, BOB])
+def test_every_q5_mistake_is_named_at_a_variant(email):
+    """At the handout's and at students' own points, is each catalogued wrong value of q5_2
+    to q5_4 and of the local partials rejected and named?"""
+    point = hidden_tests.q5_point(public_checks.VARIANTS.numbers("q5", email))
+    for name, catalogue in hidden_tests.graph_mistakes(*point).items():
+        for description, wrong in catalogue.items():
+            with pytest.raises(AnswerError) as info:
+                hidden_tests.q5_hand_value(wrong, name, email)
+            assert info.value.mistake == description, (name, description)
+    right = _own_answers(email)["local_partials"]
+    for key, catalogue in hidden_tests.local_partial_mistakes(*point).items():
+        for description, wrong in catalogue.items():
+            with pytest.raises(AnswerError) as info:
+                hidden_tests.q5_3_local_partials({**right, key: wrong}, email)
+            assert info.value.mistake == description, (key, description)
+
+
+@pytest.mark.parametrize("email", ["handout", ADA, BOB])
+def test_every_shape_mistake_fails_at_a_variant(email):
+    """At the handout's and at students' own sizes, is each catalogued wrong shape of every
+    q2 item rejected (input then output, a shape alone, flattened, two sizes exchanged)?"""
+    sizes = public_checks.VARIANTS.numbers("q2", email)
+    right = _own_answers(email)["jacobian_shapes"]
+    hidden_tests.q2_shape_items(right, tuple(range(1, 8)), email)
+    for item in range(1, 8):
+        catalogue = hidden_tests.shape_mistakes(item, sizes["n"], sizes["d"], sizes["k"])
+        assert len(catalogue) >= 4, item
+        for wrong in catalogue.values():
+            with pytest.raises(AnswerError, match=f"jacobian_shapes.{item}."):
+                hidden_tests.q2_shape_items({**right, item: wrong}, (item,), email)
+
+
+def test_a_wrong_email_gives_zero_on_the_variant_tests_only(cases, solution):
+    """With student_email empty, do the variant tests (public and hidden) fail saying so,
+    and every other test still pass?"""
+    failures = _failures(cases, {**solution, "student_email": ""})
+    assert set(failures) == set(_variant_cases(cases))
+    assert all("student_email is empty" in m for m in failures.values()), failures

@@ -6,6 +6,7 @@ be mistakes (see the tests named ``..._handout_...``).
 
 import warnings
 
+import handout_jacobians_xor as handout
 import numpy as np
 import pytest
 
@@ -19,7 +20,7 @@ from solutions.gradcheck import (
     rel_error,
 )
 
-N, D, K = 5, 3, 4
+N, D, K = handout.N, handout.D, handout.K  # 5, 3, 4
 
 
 def _inputs(seed, n=N, d=D, k=K):
@@ -57,9 +58,9 @@ def test_mcq_answers_cover_the_multiple_choice_items_in_canonical_form():
 
 def test_mcq_answers_agree_with_the_checked_handout_answers():
     """Do the reference answers equal the handout's (all six were checked and are right)?"""
-    handout = {1: "A", 2: "B", 3: "A", 4: "D", 9: "A", 10: "A"}
+    printed = {1: "A", 2: "B", 3: "A", 4: "D", 9: "A", 10: "A"}
     assert {q: normalize_letters(a, "answer") for q, a in sol.mcq_answers.items()} == \
-        {q: frozenset(a) for q, a in handout.items()}
+        {q: frozenset(a) for q, a in printed.items()}
 
 
 # ------------------------------------------------------------------------------ q2
@@ -76,17 +77,18 @@ def test_jacobian_matches_central_differences(item, seed):
 
 @pytest.mark.parametrize("item", range(1, 8))
 def test_jacobian_shape_table_agrees_with_numerical_and_analytic_shapes(item):
-    """For n=5, d=3, k=4, is jacobian_shapes[item] the shape of both Jacobians?"""
+    """For the handout's n=5, d=3, k=4, is jacobian_shapes[item] the shape of both
+    Jacobians?"""
     f, analytic, point = _item_call(item, seed=10)
-    assert numerical_jacobian(f, point).shape == sol.jacobian_shapes[item]
-    assert analytic.shape == sol.jacobian_shapes[item]
+    assert numerical_jacobian(f, point).shape == handout.jacobian_shapes[item]
+    assert analytic.shape == handout.jacobian_shapes[item]
 
 
 def test_jacobian_shapes_for_other_sizes():
     """Does jacobian_shapes_for follow (n, d, k) for other sizes, including item 7 =
     (n, k, k, d)?"""
-    assert sol.jacobian_shapes == sol.jacobian_shapes_for(5, 3, 4)
-    assert sol.jacobian_shapes[7] == (5, 4, 4, 3)
+    assert handout.jacobian_shapes == sol.jacobian_shapes_for(5, 3, 4)
+    assert handout.jacobian_shapes[7] == (5, 4, 4, 3)
     for n, d, k in [(2, 3, 4), (6, 1, 2)]:
         shapes = sol.jacobian_shapes_for(n, d, k)
         w, x, X, W = _inputs(3, n, d, k)
@@ -170,9 +172,9 @@ def test_handout_sigmoid_code_is_right_on_its_own_range():
     z = np.linspace(-10, 10, 201)
     with warnings.catch_warnings(), np.errstate(all="raise"):
         warnings.simplefilter("error")
-        handout = 1 / (1 + np.exp(-z))
-        s = handout * (1 - handout)
-    np.testing.assert_allclose(handout, sol.sigmoid(z), rtol=1e-14)
+        theirs = 1 / (1 + np.exp(-z))
+        s = theirs * (1 - theirs)
+    np.testing.assert_allclose(theirs, sol.sigmoid(z), rtol=1e-14)
     np.testing.assert_allclose(s, sol.sigmoid_prime(z), rtol=1e-10)
 
 
@@ -297,9 +299,9 @@ HANDOUT_GRAPH = {  # the handout's rounded numbers at [1, 3, 2]; all of these ar
 
 def test_graph_values_at_1_3_2_match_central_differences():
     """At [x, y, z] = [1, 3, 2], do f's and each node's derivatives match central differences?"""
-    x, y, z = sol.graph_point
+    x, y, z = handout.GRAPH_POINT
     g = sol.graph_forward_backward(x, y, z)
-    assert g == sol.graph_values
+    assert g == handout.graph_values
     assert g["h1"] == 0.0 and g["h2"] == pytest.approx(np.exp(3.0), rel=1e-15)
     assert g["f"] == pytest.approx(g["h1"] + g["h3"], rel=1e-15)
 
@@ -317,12 +319,12 @@ def test_graph_values_at_1_3_2_match_central_differences():
 def test_graph_values_agree_with_handout_where_it_is_right():
     """Do the handout's rounded values (to 4 significant figures) agree with ours?"""
     for name, value in HANDOUT_GRAPH.items():
-        assert sol.graph_values[name] == pytest.approx(value, rel=1e-4, abs=1e-12), name
+        assert handout.graph_values[name] == pytest.approx(value, rel=1e-4, abs=1e-12), name
 
 
 def test_graph_handout_upstream_bullet_df_dh2_equals_1_is_wrong():
     """The handout's first upstream bullet says df/dh2 = 1; is the value really z = 2?"""
-    assert sol.graph_values["df_dh2"] == 2.0 != 1.0
+    assert handout.graph_values["df_dh2"] == 2.0 != 1.0
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -358,9 +360,9 @@ def test_computation_graph_computes_f_one_operation_per_node():
     g = sol.computation_graph
     assert set(g) == {"x", "y", "z", "h1", "h2", "h3", "f"}
     assert all(len(ins) <= 2 for ins in g.values())
-    values = _graph_eval(g, *sol.graph_point)
+    values = _graph_eval(g, *handout.GRAPH_POINT)
     for name in ("h1", "h2", "h3", "f"):
-        assert values[name] == pytest.approx(sol.graph_values[name], rel=1e-15), name
+        assert values[name] == pytest.approx(handout.graph_values[name], rel=1e-15), name
     rng = np.random.default_rng(11)
     x, y, z = rng.uniform(0.5, 3), rng.normal(), rng.normal()
     assert _graph_eval(g, x, y, z)["f"] == pytest.approx(np.log(x) + np.exp(y) * z, rel=1e-14)
@@ -369,8 +371,8 @@ def test_computation_graph_computes_f_one_operation_per_node():
 def test_local_partials_at_1_3_2_match_central_differences_of_each_node():
     """Is each q5.3 local partial the central difference of its node's operation, and equal
     to the closed forms 1/x, e^y, z, e^y, 1, 1 at [1, 3, 2]?"""
-    x, y, z = sol.graph_point
-    lp = sol.local_partials
+    x, y, z = handout.GRAPH_POINT
+    lp = handout.local_partials
     assert lp == sol.local_partials_at(x, y, z)
     h2 = np.exp(y)
     numeric = {
@@ -391,7 +393,7 @@ def test_local_partials_at_1_3_2_match_central_differences_of_each_node():
 
 def test_local_partials_chain_to_the_input_gradients():
     """Do the local partials multiply along each path to df/dx, df/dy, df/dz of q5.4?"""
-    lp, v = sol.local_partials, sol.graph_values
+    lp, v = handout.local_partials, handout.graph_values
     assert lp["df_dh1"] * lp["dh1_dx"] == pytest.approx(v["df_dx"], rel=1e-15)
     assert lp["df_dh3"] * lp["dh3_dh2"] * lp["dh2_dy"] == pytest.approx(v["df_dy"], rel=1e-15)
     assert lp["df_dh3"] * lp["dh3_dz"] == pytest.approx(v["df_dz"], rel=1e-15)
@@ -399,10 +401,10 @@ def test_local_partials_chain_to_the_input_gradients():
 
 def test_handout_local_partials_are_right():
     """Do the handout's 5.3 local partials (1, 20.0855, 2, 20.0855, 1, 1) agree to 4 s.f.?"""
-    handout = {"dh1_dx": 1, "dh2_dy": 20.0855, "dh3_dh2": 2, "dh3_dz": 20.0855, "df_dh1": 1,
+    printed = {"dh1_dx": 1, "dh2_dy": 20.0855, "dh3_dh2": 2, "dh3_dz": 20.0855, "df_dh1": 1,
                "df_dh3": 1}
-    for key, value in handout.items():
-        assert sol.local_partials[key] == pytest.approx(value, rel=1e-4), key
+    for key, value in printed.items():
+        assert handout.local_partials[key] == pytest.approx(value, rel=1e-4), key
 
 
 # ------------------------------------------------------------------ the handout's q4 claims

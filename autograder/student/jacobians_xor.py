@@ -6,9 +6,10 @@ answer (is it the right kind of thing: type, shape, keys, finite?). The hidden t
 (:mod:`autograder.runtime.questions.jacobians_xor`) call the same format functions before
 comparing values, so an answer the hidden tests accept always passes these checks.
 
-This module ships to students: numpy, the standard library and
-:mod:`autograder.student.checks` only, and nothing here is an answer. The constants are
-the questions' own data, as the notebook states them.
+This module ships to students: numpy, the standard library,
+:mod:`autograder.student.checks` and :mod:`autograder.student.variants` only, and nothing
+here is an answer. The constants are the questions' own data, as the notebook states them;
+the numbers of the questions worked out by hand are each student's own (:data:`VARIANTS`).
 """
 
 import numpy as np
@@ -27,6 +28,49 @@ from autograder.student.checks import (
     normalize_letters,
     shape_answer,
 )
+from autograder.student.variants import Draw, Variants
+
+# --------------------------------------------------------------------------------------
+# Every student's own numbers for q2 (shapes) and q5 (see autograder.student.variants)
+# --------------------------------------------------------------------------------------
+
+#: q2: the sizes n, d, k, three different numbers from 2 to 9 (a 1 or two equal sizes would
+#: let a shape with its axes in another order pass for the right one).
+Q2_SIZES = (2, 3, 4, 5, 6, 7, 8, 9)
+Q2_HANDOUT = {"n": 5, "d": 3, "k": 4}
+#: q5: the point [x, y, z], short decimals. x is far from 1, y is never x, and z is far from
+#: 0, 1 and -1 with the sign of ln x (negative where x < 1), so that f = ln x + exp(y) z adds
+#: two numbers of the same sign.
+Q5_X = (0.2, 0.25, 0.4, 0.5, 2.0, 2.5, 4.0, 5.0)
+Q5_Y = (-1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+Q5_Z = (1.5, 2.0, 2.5, 3.0, 4.0)  # its size; its sign is that of ln x
+
+
+def q2_numbers(draw: Draw) -> dict:
+    """n, d, k of q2_shapes and q2_extra: three different sizes, drawn again when they are
+    the handout's (whose answers it prints)."""
+    while True:
+        n = draw.pick(Q2_SIZES)
+        d = draw.pick(tuple(s for s in Q2_SIZES if s != n))
+        k = draw.pick(tuple(s for s in Q2_SIZES if s not in (n, d)))
+        if {"n": n, "d": d, "k": k} != Q2_HANDOUT:
+            return {"n": n, "d": d, "k": k}
+
+
+def q5_numbers(draw: Draw) -> dict:
+    """The point [x, y, z] of q5_2 to q5_4, as above; x and y are drawn again while equal."""
+    while True:
+        x, y = draw.pick(Q5_X), draw.pick(Q5_Y)
+        if x != y:
+            break
+    return {"x": x, "y": y, "z": draw.pick(Q5_Z) * (1.0 if x > 1 else -1.0)}
+
+
+VARIANTS = Variants(
+    "jacobians-xor", {"q2": q2_numbers, "q5": q5_numbers},
+    handout={"q2": Q2_HANDOUT,  # seed 004 gives its shapes in n, d, k; the notebook took these
+             "q5": {"x": 1.0, "y": 3.0, "z": 2.0}},  # seed 004, 5.2-5.4
+    on=True)  # False: every student gets the handout's numbers
 
 #: q1: the option letters each multiple-choice item offers (items 5-8 are written answers).
 MCQ_OPTIONS = {1: "ABCD", 2: "AB", 3: "AB", 4: "ABCD", 9: "ABC", 10: "AB"}
@@ -214,8 +258,10 @@ def q1_format(mcq_answers) -> None:
         mcq_letters(mcq_answers, item)
 
 
-def q2_shapes_format(jacobian_shapes) -> None:
-    """Is jacobian_shapes a dict giving a tuple of positive whole numbers for items 1 to 6?"""
+def q2_shapes_format(jacobian_shapes, student_email) -> None:
+    """Is student_email an email, and jacobian_shapes a dict giving a tuple of positive
+    whole numbers for items 1 to 6?"""
+    VARIANTS.check_email(student_email)
     for item in SHAPE_ITEMS:
         jacobian_shape(jacobian_shapes, item)
 
@@ -236,9 +282,10 @@ def q2_values_format(jac_constant, jac_sq_norm, jac_dot, jac_matvec, jac_identit
                         out_shape, w.shape)
 
 
-def q2_extra_format(jacobian_shapes, jac_XWt) -> None:
-    """Is jacobian_shapes[7] a shape, and does jac_XWt return finite numbers shaped as a
-    Jacobian?"""
+def q2_extra_format(jacobian_shapes, jac_XWt, student_email) -> None:
+    """Is student_email an email, jacobian_shapes[7] a shape, and does jac_XWt return
+    finite numbers shaped as a Jacobian?"""
+    VARIANTS.check_email(student_email)
     jacobian_shape(jacobian_shapes, 7)
     rng = np.random.default_rng(0)
     W, X = rng.normal(size=(3, 2)), rng.normal(size=(2, 2))
@@ -296,22 +343,26 @@ def q5_1_format(computation_graph) -> None:
     graph_answer(computation_graph)
 
 
-def q5_2_format(h1, h2, h3, f) -> None:
-    """Are h1, h2, h3 and f finite numbers?"""
+def q5_2_format(h1, h2, h3, f, student_email) -> None:
+    """Is student_email an email, and are h1, h2, h3 and f finite numbers?"""
+    VARIANTS.check_email(student_email)
     for name, value in {"h1": h1, "h2": h2, "h3": h3, "f": f}.items():
         check_scalar(value, name)
 
 
-def q5_3_format(local_partials, df_dh1, df_dh2, df_dh3) -> None:
-    """Is local_partials a dict of six finite numbers, and are df_dh1..3 finite numbers?"""
+def q5_3_format(local_partials, df_dh1, df_dh2, df_dh3, student_email) -> None:
+    """Is student_email an email, local_partials a dict of six finite numbers, and are
+    df_dh1..3 finite numbers?"""
+    VARIANTS.check_email(student_email)
     for key in LOCAL_PARTIAL_KEYS:
         local_partial(local_partials, key)
     for name, value in {"df_dh1": df_dh1, "df_dh2": df_dh2, "df_dh3": df_dh3}.items():
         check_scalar(value, name)
 
 
-def q5_4_format(df_dx, df_dy, df_dz) -> None:
-    """Are df_dx, df_dy and df_dz finite numbers?"""
+def q5_4_format(df_dx, df_dy, df_dz, student_email) -> None:
+    """Is student_email an email, and are df_dx, df_dy and df_dz finite numbers?"""
+    VARIANTS.check_email(student_email)
     for name, value in {"df_dx": df_dx, "df_dy": df_dy, "df_dz": df_dz}.items():
         check_scalar(value, name)
 

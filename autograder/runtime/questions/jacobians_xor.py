@@ -7,6 +7,13 @@ accept always passes the public checks), then compares with :mod:`solutions.jaco
 through :mod:`autograder.runtime.verdicts`. The mistake catalogues are the module-level
 ``*_mistakes`` functions below: each returns ``{description: wrong value}`` for the
 question's own inputs, and the verdicts name the one an answer matches.
+
+The questions worked out by hand (q2's shapes at the sizes n, d, k; q5_2 to q5_4 at the
+point [x, y, z]) are graded on the submitter's own numbers
+(:data:`autograder.student.jacobians_xor.VARIANTS`, chosen by
+:func:`autograder.runtime.variant_grading.check_variant`); :func:`variant_answers` and
+:func:`variant_problems` give their right values, mistakes and degenerate cases at any
+variant's numbers, for the variants' conditioning test.
 """
 
 import itertools
@@ -15,6 +22,7 @@ from functools import partial
 import numpy as np
 
 import solutions.jacobians_xor as ref
+from autograder.runtime.variant_grading import check_variant
 from autograder.runtime.verdicts import (
     HAND,
     IMPLEMENTED,
@@ -24,6 +32,7 @@ from autograder.runtime.verdicts import (
     check_letters,
     check_number,
 )
+from autograder.student import jacobians_xor as fmt
 from autograder.student.checks import (
     AnswerError,
     answer_item,
@@ -108,12 +117,45 @@ def _raise_shape_problem(got, out_shape, in_shape, name):
         raise AnswerError(f"{name} {problem}.", mistake=problem)
 
 
-def q2_shape_items(jacobian_shapes, items: tuple) -> None:
-    """Are jacobian_shapes[i], for i in ``items``, the Jacobian shapes for n=5, d=3, k=4?"""
-    io = ref.jacobian_io_shapes
-    for item in items:
-        got = jacobian_shape(jacobian_shapes, item)
-        _raise_shape_problem(got, *io[item], f"jacobian_shapes[{item}]")
+def q2_shape_items(jacobian_shapes, items: tuple, student_email) -> None:
+    """Are jacobian_shapes[i], for i in ``items``, the Jacobian shapes for the submitter's
+    own n, d, k (their variant)?"""
+    shapes = {item: jacobian_shape(jacobian_shapes, item) for item in items}
+    for item, got in shapes.items():
+        name = f"jacobian_shapes[{item}]"
+
+        def check(numbers, item=item, got=got, name=name):
+            io = ref.jacobian_io_shapes_for(numbers["n"], numbers["d"], numbers["k"])
+            _raise_shape_problem(got, *io[item], name)
+        check_variant(fmt.VARIANTS, "q2", student_email, name, check)
+
+
+#: Which size each letter of a q2 shape stands for, and the pairs a student may exchange.
+SIZE_LETTERS = ("n", "d", "k")
+SIZE_SWAPS = (("n", "d"), ("d", "k"), ("n", "k"))
+
+
+def shape_mistakes(item: int, n: int, d: int, k: int) -> dict:
+    """{description: wrong shape} of ``jacobian_shapes[item]`` at the sizes n, d, k: the
+    layouts :func:`jacobian_shape_problem` names (input then output, the output's or the
+    input's shape alone, flattened) and two sizes exchanged, each only where it is not the
+    right shape whatever the sizes (a d x d Jacobian transposed is itself)."""
+    sizes = {"n": n, "d": d, "k": k}
+    out, inp = ref.jacobian_io_shapes_for(*SIZE_LETTERS)[item]  # in letters: ((1,), ("d",))
+    right = out + inp
+    letters = {"it is the input's shape followed by the output's": inp + out,
+               "it is the output's shape alone": out,
+               "it is the input's shape alone": inp}
+    for a, b in SIZE_SWAPS:
+        letters[f"it has {a} and {b} exchanged"] = tuple(
+            {a: b, b: a}.get(s, s) for s in right)
+    mistakes = {why: tuple(sizes.get(s, s) for s in shape) for why, shape in letters.items()
+                if shape != right}
+    if len(out) > 1 or len(inp) > 1:
+        mistakes["it is flattened to (output entries, input entries)"] = (
+            int(np.prod([sizes.get(s, s) for s in out])),
+            int(np.prod([sizes.get(s, s) for s in inp])))
+    return mistakes
 
 
 def _jacobian(value, name, out_shape, in_shape):
@@ -550,19 +592,31 @@ def q5_1_graph(computation_graph) -> None:
 
 
 def graph_mistakes(x, y, z):
-    """{value's name: {description: wrong value}} for the forward and backward pass at (x, y, z)."""
+    """{value's name: {description: wrong value}} for the forward and backward pass at (x, y, z).
+
+    At x = 1 (the handout's point) ln x = log10 x = 0 and 1/x = x = 1: the mistakes those
+    hide are named only where they show.
+    """
     ey = np.exp(y)
-    return {
+    out = {
+        "h1": {},
         "h2": {"it looks like exp(x)": np.exp(x)},
         "h3": {"it looks like exp(y) alone, without z": ey},
         "f": {"it looks like ln x + exp(y), without the factor z": np.log(x) + ey},
         "df_dh2": {"it is 1, as in one bullet of the worked answer, but h2 reaches f only "
-                   "through h3 = h2 z": 1.0},
+                   "through h3 = h2 z": 1.0,
+                   "it looks like df/dh3 times dh3/dz (= h2), where dh3/dh2 belongs": ey},
         "df_dx": {"it looks like ln x, not its derivative": np.log(x)},
         "df_dy": {"the factor z is missing": ey},
         "df_dz": {"it looks like df/dh2 times dh3/dz, as the worked answer writes: z reaches "
-                  "f through h3, not through h2": z * ey},
+                  "f through h3, not through h2": z * ey,
+                  "it looks like df/dh3 times dh3/dh2 (= z), where dh3/dz belongs": z},
     }
+    if x != 1:
+        out["h1"]["it looks like log10 x: ln is the natural logarithm"] = np.log10(x)
+        out["f"]["it looks like h3 alone, without h1 = ln x"] = z * ey
+        out["df_dx"]["it looks like x, not the derivative of ln x"] = x
+    return {name: catalogue for name, catalogue in out.items() if catalogue}
 
 
 def local_partial_mistakes(x, y, z):
@@ -575,48 +629,53 @@ def local_partial_mistakes(x, y, z):
     }
 
 
-def _check_hand_values(values):
-    """Are the hand-computed ``values`` ({name: answer}) right at [1, 3, 2] (4 s.f.)?"""
-    mistakes = graph_mistakes(*ref.graph_point)
+def q5_point(numbers: dict) -> tuple:
+    """[x, y, z] of a q5 variant's numbers."""
+    return numbers["x"], numbers["y"], numbers["z"]
+
+
+def q5_hand_value(value, name: str, student_email) -> None:
+    """Is the hand-computed ``name`` (h1, h2, h3, f of q5_2; df_dh1..3 of q5_3; df_dx, df_dy,
+    df_dz of q5_4) right at the submitter's own point [x, y, z] (4 significant figures)?
+    One test case each for q5_2 and q5_4: partial credit."""
+    check_scalar(value, name)
+
+    def check(numbers):
+        point = q5_point(numbers)
+        check_number(value, ref.graph_forward_backward(*point)[name], name, **HAND,
+                     mistakes=graph_mistakes(*point).get(name))
+    check_variant(fmt.VARIANTS, "q5", student_email, name, check)
+
+
+def q5_3_local_partials(local_partials, student_email) -> None:
+    """Are the six local partial derivatives right at the submitter's own point (4 s.f.)?"""
+    for key in fmt.LOCAL_PARTIAL_KEYS:
+        local_partial(local_partials, key)
+
+    def check(numbers):
+        point = q5_point(numbers)
+        mistakes = local_partial_mistakes(*point)
+        for key, want in ref.local_partials_at(*point).items():
+            check_number(local_partials[key], want, f'local_partials["{key}"]', **HAND,
+                         mistakes=mistakes.get(key))
+    check_variant(fmt.VARIANTS, "q5", student_email, "local_partials", check)
+
+
+def q5_3_upstream(df_dh1, df_dh2, df_dh3, student_email) -> None:
+    """Are the upstream gradients df/dh1, df/dh2, df/dh3 right at the submitter's own point
+    (4 s.f.)?"""
+    values = {"df_dh1": df_dh1, "df_dh2": df_dh2, "df_dh3": df_dh3}
     for name, value in values.items():
         check_scalar(value, name)
-        check_number(value, ref.graph_values[name], name, **HAND, mistakes=mistakes.get(name))
-
-
-def q5_2_values(h1, h2, h3, f) -> None:
-    """Are h1, h2, h3 and f right at [x, y, z] = [1, 3, 2] (4 significant figures)?"""
-    _check_hand_values({"h1": h1, "h2": h2, "h3": h3, "f": f})
-
-
-def q5_hand_value(value, name: str) -> None:
-    """Is the hand-computed ``name`` (h1, h2, h3, f of q5_2; df_dx, df_dy, df_dz of q5_4)
-    right at [1, 3, 2] (4 significant figures)? One test case each: partial credit."""
-    _check_hand_values({name: value})
-
-
-def q5_3_local_partials(local_partials) -> None:
-    """Are the six local partial derivatives right at [x, y, z] = [1, 3, 2] (4 s.f.)?"""
-    mistakes = local_partial_mistakes(*ref.graph_point)
-    for key, want in ref.local_partials.items():
-        local_partial(local_partials, key)
-        check_number(local_partials[key], want, f'local_partials["{key}"]', **HAND,
-                     mistakes=mistakes.get(key))
-
-
-def q5_3_upstream(df_dh1, df_dh2, df_dh3) -> None:
-    """Are the upstream gradients df/dh1, df/dh2, df/dh3 right at [1, 3, 2] (4 s.f.)?"""
-    _check_hand_values({"df_dh1": df_dh1, "df_dh2": df_dh2, "df_dh3": df_dh3})
-
-
-def q5_4_values(df_dx, df_dy, df_dz) -> None:
-    """Are df/dx, df/dy, df/dz right at [1, 3, 2] (4 significant figures)?"""
-    _check_hand_values({"df_dx": df_dx, "df_dy": df_dy, "df_dz": df_dz})
+    for name, value in values.items():
+        q5_hand_value(value, name, student_email)
 
 
 def q5_function(graph_forward_backward) -> None:
-    """Does graph_forward_backward match the reference at [1, 3, 2] and random points?"""
+    """Does graph_forward_backward match the reference at the handout's [1, 3, 2] and
+    random points?"""
     rng = np.random.default_rng(55)
-    points = [ref.graph_point, (0.5, -0.7, 3.5)]
+    points = [q5_point(fmt.VARIANTS.handout["q5"]), (0.5, -0.7, 3.5)]
     points += [(float(rng.uniform(0.3, 4.0)), float(rng.normal()), float(rng.uniform(1.5, 4.0))
                 * float(rng.choice([-1.0, 1.0]))) for _ in range(3)]
     results = call_each(graph_forward_backward, points, name="graph_forward_backward")
@@ -628,3 +687,57 @@ def q5_function(graph_forward_backward) -> None:
             name = f'graph_forward_backward(x, y, z)["{key}"] at [x, y, z] = [{x:.3g}, ' \
                    f'{y:.3g}, {z:.3g}]'
             check_close(got[key], want[key], name, **IMPLEMENTED, mistakes=mistakes.get(key))
+
+
+# --------------------------------------------------------------------------------------
+# Every student's own numbers: right values, mistakes and degenerate cases at a variant
+# --------------------------------------------------------------------------------------
+
+#: The values q5_2 to q5_4 ask for by name (the local partials are q5_3's dict).
+Q5_HAND_VALUES = ("h1", "h2", "h3", "f", "df_dh1", "df_dh2", "df_dh3", "df_dx", "df_dy",
+                  "df_dz")
+NEAR_ZERO = 0.05  # a hand value this small hides a sign mistake and loses figures
+
+
+def variant_answers(question: str, numbers: dict) -> dict[str, tuple]:
+    """{answer: (its right value, its mistake catalogue)} of a variant question at a
+    variant's ``numbers``: what the variants' conditioning test compares."""
+    if question == "q2":
+        n, d, k = numbers["n"], numbers["d"], numbers["k"]
+        return {f"jacobian_shapes[{item}]": (np.array(shape, dtype=float),
+                                              {why: np.array(wrong, dtype=float) for why, wrong
+                                               in shape_mistakes(item, n, d, k).items()})
+                for item, shape in ref.jacobian_shapes_for(n, d, k).items()}
+    point = q5_point(numbers)
+    values, mistakes = ref.graph_forward_backward(*point), graph_mistakes(*point)
+    local, local_mistakes = ref.local_partials_at(*point), local_partial_mistakes(*point)
+    out = {name: (values[name], mistakes.get(name, {})) for name in Q5_HAND_VALUES}
+    out.update({f'local_partials["{key}"]': (want, local_mistakes.get(key, {}))
+                for key, want in local.items()})
+    return out
+
+
+def variant_problems(question: str, numbers: dict) -> list[str]:
+    """What would make a variant's numbers degenerate: in q2, sizes below 2 or equal (a
+    shape with its axes in another order could pass); in q5, x <= 0 or a value near 0 (a
+    zero hides a mistake, as h1 = ln 1 = 0 hides log10 x), f = h1 + h3 cancelling (4
+    figures of f need more of h1 and h3), or two named mistakes of one answer that cannot
+    be told apart by hand."""
+    if question == "q2":
+        sizes = [numbers[s] for s in SIZE_LETTERS]
+        return ([f"the sizes {sizes} are not three different numbers >= 2"]
+                if min(sizes) < 2 or len(set(sizes)) < 3 else [])
+    x, y, z = q5_point(numbers)
+    if not x > 0:
+        return [f"x = {x} has no ln x"]
+    answers = variant_answers(question, numbers)
+    found = [f"{name} = {right:.3g} is near 0" for name, (right, _) in answers.items()
+             if abs(right) < NEAR_ZERO]
+    v = ref.graph_forward_backward(x, y, z)
+    if abs(v["f"]) < max(abs(v["h1"]), abs(v["h3"])):
+        found.append(f"f = h1 + h3 = {v['h1']:.3g} + {v['h3']:.3g} cancels")
+    for name, (_, mistakes) in answers.items():
+        for (a, wrong_a), (b, wrong_b) in itertools.combinations(mistakes.items(), 2):
+            if np.allclose(wrong_a, wrong_b, rtol=HAND["rtol"], atol=HAND["atol"]):
+                found.append(f"{name}: '{a}' and '{b}' give the same value")
+    return found

@@ -229,7 +229,7 @@ def test_student_notebook_carries_exactly_the_student_folder(built, name):
     carried = nb.metadata[build.METADATA_KEY]["modules"]
     module = name.replace("-", "_")
     assert set(carried) == {"autograder", "autograder.student", "autograder.student.checks",
-                            f"autograder.student.{module}"}
+                            "autograder.student.variants", f"autograder.student.{module}"}
     folder = paths["student"].parent / "autograder"
     assert carried["autograder.student.checks"]["source"] == \
         (folder / "student" / "checks.py").read_text()

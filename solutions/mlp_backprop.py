@@ -458,12 +458,12 @@ CHANGED_TERMS_READINGS = {
 
 
 # --------------------------------------------------------------------------------------
-# The question's own data: widths and seeded problems
+# The question's own data: the layer table as asked, and seeded problems
 # --------------------------------------------------------------------------------------
 
-Q_D, Q_H, Q_K = 3, 4, 2
-"""The input, hidden and output widths the notebook fixes for the layer table (1.2(b))
-and the Jacobian shapes (1.2(d))."""
+# The widths d, h, k of the layer table (1.2(b)) and the Jacobian shapes (1.2(d)) are
+# parameters, not reference values: every student's own, they live with the student's
+# checks, in ``autograder.student.mlp_backprop.VARIANTS``.
 
 
 def layer_table_dict(d, h, k):

@@ -6,16 +6,22 @@ name; and each mistake catalogue entry differs from the right value (else it cou
 be told apart).
 """
 
+import re
+
+import handout_mlp_backprop as handout
 import numpy as np
 import pytest
 
 import autograder.runtime.questions.mlp_backprop as hidden
 import autograder.student.mlp_backprop as public
 import solutions.mlp_backprop as ref
+from autograder.runtime import variant_grading
 from autograder.student.checks import AnswerError
 
-LAYER_TABLE = ref.layer_table_dict(ref.Q_D, ref.Q_H, ref.Q_K)
-JACOBIAN_SHAPES = ref.jacobian_shapes(ref.Q_D, ref.Q_K, ref.Q_H)
+# The shapes worked out by hand, at the handout variant's widths d, h, k = 3, 4, 2
+LAYER_TABLE = handout.layer_table
+JACOBIAN_SHAPES = handout.jacobian_shapes
+HANDOUT = "handout"  # the student_email of the solution notebook
 
 
 def fails(check, *args, needle=""):
@@ -39,16 +45,16 @@ def test_the_reference_passes_every_public_and_hidden_test_case():
     order = list(ref.training_step_order)
     terms, terms_bce = set(ref.changed_terms), set(ref.changed_terms_bce)
     public.q1a_format(order)
-    public.q1b_structure(ref.mlp_forward, LAYER_TABLE)
+    public.q1b_structure(ref.mlp_forward, LAYER_TABLE, HANDOUT)
     public.q1c_structure(ref.mse_loss, ref.mlp_forward, ref.mlp_backward)
     public.q1c_table_structure(ref.gradient_table)
-    public.q1d_structure(ref.activation_jacobian, JACOBIAN_SHAPES)
+    public.q1d_structure(ref.activation_jacobian, JACOBIAN_SHAPES, HANDOUT)
     public.q2a_structure(ref.mlp_forward, ref.mlp_backward, terms)
     public.q2b_structure(ref.bce_loss, terms_bce)
     hidden.q1a_order(order)
     hidden.forward_values(ref.mlp_forward, "q1b")
     hidden.forward_values(ref.mlp_forward, "q2a")
-    hidden.q1b_layer_table(LAYER_TABLE)
+    hidden.q1b_layer_table(LAYER_TABLE, HANDOUT)
     hidden.loss_values(ref.mse_loss, "mse")
     hidden.loss_values(ref.bce_loss, "bce")
     hidden.q1c_backward_shapes(ref.mlp_forward, ref.mlp_backward)
@@ -57,7 +63,7 @@ def test_the_reference_passes_every_public_and_hidden_test_case():
     hidden.gradient_table_rows(ref.gradient_table, ("W2", "b2"))
     hidden.gradient_table_rows(ref.gradient_table, ("W1", "b1"))
     hidden.q1d_activation_jacobian(ref.activation_jacobian)
-    hidden.q1d_jacobian_shapes(JACOBIAN_SHAPES)
+    hidden.q1d_jacobian_shapes(JACOBIAN_SHAPES, HANDOUT)
     hidden.changed_terms_answer(terms, "activations", "changed_terms")
     hidden.changed_terms_answer(terms_bce, "bce", "changed_terms_bce")
     hidden.q2b_stable(ref.bce_loss)
@@ -88,7 +94,7 @@ def _as_lists(function):
 def test_layer_tables_in_any_shape_form_pass_public_and_hidden(table):
     """Are (5.0,), [5], np.array([5]) and the Loss pair accepted by both sides?"""
     public.read_layer_table(table)
-    hidden.q1b_layer_table(table)
+    hidden.q1b_layer_table(table, HANDOUT)
 
 
 @pytest.mark.parametrize("shapes", [
@@ -98,7 +104,7 @@ def test_layer_tables_in_any_shape_form_pass_public_and_hidden(table):
 def test_jacobian_shapes_in_any_form_pass_public_and_hidden(shapes):
     """Are lists, whole floats, arrays and the gradient form (k,) accepted by both sides?"""
     public.read_jacobian_shapes(shapes)
-    hidden.q1d_jacobian_shapes(shapes)
+    hidden.q1d_jacobian_shapes(shapes, HANDOUT)
 
 
 @pytest.mark.parametrize("order", [
@@ -123,10 +129,10 @@ def test_functions_returning_lists_and_numpy_scalars_pass_public_and_hidden():
     table = _as_lists(lambda *args: {k: (v[0] if k[0] == "b" else v)
                                      for k, v in ref.gradient_table(*args).items()})
     jacobian = _as_lists(ref.activation_jacobian)
-    public.q1b_structure(forward, LAYER_TABLE)
+    public.q1b_structure(forward, LAYER_TABLE, HANDOUT)
     public.q1c_structure(mse, forward, backward)
     public.q1c_table_structure(table)
-    public.q1d_structure(jacobian, JACOBIAN_SHAPES)
+    public.q1d_structure(jacobian, JACOBIAN_SHAPES, HANDOUT)
     public.q2a_structure(forward, backward, ["z2", "y_hat", "dz2_dz1", "dyhat_dz3 "])
     public.q2b_structure(bce, ("loss", "dl_dyhat"))
     hidden.forward_values(forward, "q1b")
@@ -183,7 +189,7 @@ def test_a_cache_that_is_not_plain_data_fails_public_and_hidden():
     def forward(*args):
         y_hat, cache = ref.mlp_forward(*args)
         return y_hat, {**cache, "model": object()}
-    fails(public.q1b_structure, forward, LAYER_TABLE, needle="is not plain data")
+    fails(public.q1b_structure, forward, LAYER_TABLE, HANDOUT, needle="is not plain data")
     fails(hidden.forward_values, forward, "q1b", needle="is not plain data")
 
 
@@ -221,7 +227,7 @@ def test_wrong_layer_tables_are_named(row, needle):
     """Does a wrong layer-table row pass the public check and fail the hidden test, named?"""
     table = {**LAYER_TABLE, row[0]: row[1]}
     public.read_layer_table(table)
-    fails(hidden.q1b_layer_table, table, needle=needle)
+    fails(hidden.q1b_layer_table, table, HANDOUT, needle=needle)
 
 
 @pytest.mark.parametrize("key, shape, needle", [
@@ -234,14 +240,129 @@ def test_wrong_jacobian_shapes_are_named(key, shape, needle):
     """Does a wrong Jacobian shape pass the public check and fail the hidden test, named?"""
     shapes = {**JACOBIAN_SHAPES, key: shape}
     public.read_jacobian_shapes(shapes)
-    fails(hidden.q1d_jacobian_shapes, shapes, needle=needle)
+    fails(hidden.q1d_jacobian_shapes, shapes, HANDOUT, needle=needle)
+
+
+# --------------------------------------------------------------------------------------
+# Every student's own widths d, h, k (q1b's layer table, q1d's Jacobian shapes)
+# --------------------------------------------------------------------------------------
+
+ADA = "ada@example.edu"
+
+
+@pytest.fixture
+def submitted_by():
+    """Start a grading whose submission metadata names these emails; none again after."""
+    yield variant_grading.start_grading
+    variant_grading.start_grading(None)
+
+
+def _own_shapes(email):
+    """The right layer_table and jacobian_shapes at the widths of ``email``'s variant."""
+    w = public.VARIANTS.numbers("widths", email)
+    return (ref.layer_table_dict(w["d"], w["h"], w["k"]),
+            ref.jacobian_shapes(w["d"], w["k"], w["h"]))
+
+
+def test_a_students_own_widths_differ_from_the_handouts_in_every_shape():
+    """Are Ada's widths three different numbers, none the handout's in the same place, so
+    that her fixtures tell her numbers from the handout's in both questions?"""
+    ada = public.VARIANTS.numbers("widths", ADA)
+    assert len(set(ada.values())) == 3
+    assert all(ada[key] != public.VARIANTS.handout["widths"][key] for key in ada)
+
+
+@pytest.mark.parametrize("email", [HANDOUT, ADA])
+def test_the_right_shapes_at_ones_own_widths_pass_public_and_hidden(email):
+    table, shapes = _own_shapes(email)
+    public.q1b_structure(ref.mlp_forward, table, email)
+    public.q1d_structure(ref.activation_jacobian, shapes, email)
+    hidden.q1b_layer_table(table, email)
+    hidden.q1d_jacobian_shapes(shapes, email)
+
+
+@pytest.mark.parametrize("email", [HANDOUT, ADA])
+def test_every_layer_table_slip_is_named_at_ones_own_widths(email):
+    """Is each catalogued slip of each layer-table entry refused, with its description
+    as the mistake, at the handout's widths and at a student's own?"""
+    table, _ = _own_shapes(email)
+    w = public.VARIANTS.numbers("widths", email)
+    count = 0
+    for layer, (want_in, want_out) in table.items():
+        for side, want in (("input", want_in), ("output", want_out)):
+            for shape, why in hidden.layer_shape_mistakes(want, w["d"], w["h"], w["k"]).items():
+                row = (shape, want_out) if side == "input" else (want_in, shape)
+                wrong = {**table, layer: row}
+                with pytest.raises(AnswerError, match=f"The {side} shape of {layer}") as info:
+                    hidden.q1b_layer_table(wrong, email)
+                assert info.value.mistake == why and why in str(info.value)
+                count += 1
+    assert count >= 40
+
+
+@pytest.mark.parametrize("email", [HANDOUT, ADA])
+def test_every_jacobian_shape_slip_is_named_at_ones_own_widths(email):
+    _, shapes = _own_shapes(email)
+    w = public.VARIANTS.numbers("widths", email)
+    mistakes = hidden.jacobian_shape_mistakes(w["d"], w["h"], w["k"])
+    assert [len(m) for m in mistakes.values()] == [3, 3, 2]
+    for key, slips in mistakes.items():
+        for shape, why in slips.items():
+            with pytest.raises(AnswerError, match=re.escape(f"jacobian_shapes[{key!r}]")) as info:
+                hidden.q1d_jacobian_shapes({**shapes, key: shape}, email)
+            assert info.value.mistake == why
+
+
+@pytest.mark.parametrize("check, answer", [
+    (hidden.q1b_layer_table, LAYER_TABLE), (hidden.q1d_jacobian_shapes, JACOBIAN_SHAPES)])
+def test_the_handouts_shapes_from_a_students_account_are_told_so(submitted_by, check, answer):
+    """Submitted from Ada's account, are the handout's widths' shapes refused as another
+    variant's, without Ada's right shapes in the message?"""
+    submitted_by([ADA])
+    for email in (HANDOUT, ADA):
+        with pytest.raises(AnswerError, match="right for the handout's numbers") as info:
+            check(answer, email)
+        assert info.value.mistake == variant_grading.OTHER_VARIANT
+    check(_own_shapes(ADA)[0 if check is hidden.q1b_layer_table else 1], ADA)
+
+
+def test_another_students_shapes_are_told_so(submitted_by):
+    """Ada's shapes, submitted from Bob's account with Ada's email in the notebook: named as
+    the notebook email's numbers, and Bob's own shapes pass."""
+    submitted_by(["bob@example.edu"])
+    table, shapes = _own_shapes(ADA)
+    needle = "the numbers of the email written in the notebook"
+    fails(hidden.q1b_layer_table, table, ADA, needle=needle)
+    fails(hidden.q1d_jacobian_shapes, shapes, ADA, needle=needle)
+    bob_table, bob_shapes = _own_shapes("bob@example.edu")
+    hidden.q1b_layer_table(bob_table, ADA)
+    hidden.q1d_jacobian_shapes(bob_shapes, ADA)
+
+
+@pytest.mark.parametrize("email, needle", [
+    ("", "student_email is empty"), ("...", "student_email is empty"),
+    (None, "student_email is not defined"), ("ada at example", "does not look like an email")])
+def test_a_wrong_student_email_fails_public_and_hidden_with_its_message(email, needle):
+    """With the numbers a wrong email shows (nan), is each check told about the email,
+    not about nan shapes, and never crashes?"""
+    w = public.VARIANTS.show("widths", email)
+    table = {  # the solution's table, at the nan widths
+        "Linear1": ((w["d"],), (w["h"],)), "f": ((w["h"],), (w["h"],)),
+        "Linear2": ((w["h"],), (w["k"],)), "g": ((w["k"],), (w["k"],)), "Loss": ((w["k"],), ())}
+    shapes = {"dz2_dz1": (w["h"], w["h"]), "dyhat_dz3": (w["k"], w["k"]),
+              "dl_dyhat": (1, w["k"])}
+    fails(public.q1b_structure, ref.mlp_forward, table, email, needle=needle)
+    fails(public.q1d_structure, ref.activation_jacobian, shapes, email, needle=needle)
+    fails(hidden.q1b_layer_table, table, email, needle=needle)
+    fails(hidden.q1d_jacobian_shapes, shapes, email, needle=needle)
 
 
 @pytest.mark.parametrize("value", [(5.5,), (-1,), "4", (True, 4), ...])
 def test_malformed_shapes_fail_public_and_hidden_alike(value):
     """Is a malformed shape refused with the same message on both sides?"""
     shapes = {**JACOBIAN_SHAPES, "dz2_dz1": value}
-    assert fails(public.read_jacobian_shapes, shapes) == fails(hidden.q1d_jacobian_shapes, shapes)
+    assert fails(public.read_jacobian_shapes, shapes) == fails(hidden.q1d_jacobian_shapes, shapes,
+                                                               HANDOUT)
 
 
 def test_read_loss_input_takes_one_shape_or_a_pair():

@@ -10,6 +10,9 @@ Two kinds of functions:
   fails a public check.
 - One function per public test case of the notebook, named like it without ``test_``.
 
+The widths d, h, k of the questions answered by hand (q1b's layer table, q1d's Jacobian
+shapes) are every student's own: :data:`VARIANTS` (see :mod:`autograder.student.variants`).
+
 No reference value lives here: this module ships to students (numpy and the standard
 library only).
 """
@@ -28,6 +31,35 @@ from autograder.student.checks import (
     shape_answer,
     unpack,
 )
+from autograder.student.variants import Draw, Variants
+
+# --------------------------------------------------------------------------------------
+# Every student's own widths for q1b and q1d (see autograder.student.variants)
+# --------------------------------------------------------------------------------------
+
+WIDTHS = tuple(range(2, 10))
+"""The widths d, h, k are drawn from: small whole numbers, none of them 1."""
+
+
+def widths_numbers(draw: Draw) -> dict:
+    """The input, hidden and output widths d, h, k of q1b's layer table and q1d's Jacobian
+    shapes: three different numbers from :data:`WIDTHS`, by construction. Different, so
+    that no slip of one width for another (the handout calls the hidden width d) and no
+    transposed shape ((h, d) for (d, h)) gives the right shape; none is 1, where a row
+    (1, k) would be its own transpose and a vector (h,) with an extra dimension of 1 the
+    shape of a weight matrix."""
+    d = draw.pick(WIDTHS)
+    h = draw.pick(tuple(w for w in WIDTHS if w != d))
+    k = draw.pick(tuple(w for w in WIDTHS if w not in (d, h)))
+    return {"d": d, "h": h, "k": k}
+
+
+VARIANTS = Variants(
+    "mlp-backprop", {"widths": widths_numbers},
+    # the handout (seed 002) writes its shapes in letters only, calling the hidden width d:
+    # its variant is the widths this notebook has always given, which the solution uses
+    handout={"widths": {"d": 3, "h": 4, "k": 2}},
+    on=True)  # False: every student gets these widths
 
 STEP_LABELS = ("backward", "forward", "loss", "step", "zero_grad")
 """The labels of q1a, as the question lists them (alphabetically)."""
@@ -270,12 +302,13 @@ def q1a_format(training_step_order):
     read_step_order(training_step_order)
 
 
-def q1b_structure(mlp_forward, layer_table):
-    """Does mlp_forward return a finite (n, k) y_hat and a plain-data cache, and is
-    layer_table a dict of (input shape, output shape) pairs?"""
+def q1b_structure(mlp_forward, layer_table, student_email):
+    """Does mlp_forward return a finite (n, k) y_hat and a plain-data cache, is
+    student_email an email, and is layer_table a dict of (input shape, output shape) pairs?"""
     X, params = _problem(np.random.default_rng(0))
     forward_format(call(mlp_forward, X, params, "relu", "identity", name="mlp_forward"),
                    5, 2, " from mlp_forward for X of shape (5, 3) and k = 2")
+    VARIANTS.check_email(student_email)
     read_layer_table(layer_table)
 
 
@@ -300,13 +333,15 @@ def q1c_table_structure(gradient_table):
     gradient_table_format(call(gradient_table, *args, name="gradient_table"), d, h, k)
 
 
-def q1d_structure(activation_jacobian, jacobian_shapes):
-    """Is activation_jacobian (m, m) and finite, and jacobian_shapes a dict of three shapes?"""
+def q1d_structure(activation_jacobian, jacobian_shapes, student_email):
+    """Is activation_jacobian (m, m) and finite, student_email an email, and jacobian_shapes
+    a dict of three shapes?"""
     z = np.array([0.5, -1.5, 2.0])
     for name in ("relu", "sigmoid", "identity"):
         activation_jacobian_format(call(activation_jacobian, z.copy(), name,
                                         name="activation_jacobian"), 3,
                                    f'activation_jacobian(z, "{name}") for z of shape (3,)')
+    VARIANTS.check_email(student_email)
     read_jacobian_shapes(jacobian_shapes)
 
 

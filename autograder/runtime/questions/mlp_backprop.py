@@ -9,6 +9,11 @@ the question's own graded problems through :mod:`autograder.runtime.verdicts`.
 The mistake catalogues (``*_mistakes``) are data: ``{description: wrong value}``, the value
 a plausible mistake would produce on the same inputs. A failing answer equal to one of
 them is told the description, never the expected value.
+
+The shapes worked out by hand (q1b's layer table, q1d's Jacobian shapes) are graded at the
+submitter's own widths d, h, k (the variant "widths" of
+:data:`autograder.student.mlp_backprop.VARIANTS`, chosen by
+:func:`~autograder.runtime.variant_grading.check_variant`).
 """
 
 import copy
@@ -17,10 +22,12 @@ import functools
 import numpy as np
 
 import solutions.mlp_backprop as ref
+from autograder.runtime.variant_grading import check_variant
 from autograder.runtime.verdicts import IMPLEMENTED, call_recording_warnings, check_close
 from autograder.student.checks import AnswerError, call, call_all, call_each, unpack
 from autograder.student.mlp_backprop import (
     GRADIENT_KEYS,
+    VARIANTS,
     activation_jacobian_format,
     forward_format,
     gradient_table_format,
@@ -202,36 +209,134 @@ def numerator_layout_message(name, got, right):
             "parameter's (out, in) shape.")
 
 
-def layer_shape_hint(got, want, d, h, k):
-    """Why a layer-table shape ``got`` is wrong where ``want`` is right, or ""."""
-    if want == () and got in ((1,), (1, 1)):
-        return " The loss is a single number."
-    if got in ((h, d), (k, h), (d, h), (h, k)):
-        return (" That is the shape of a weight matrix: the table asks for the values "
+SINGLE_NUMBER = "The loss is a single number."
+WEIGHT_SHAPE = ("That is the shape of a weight matrix: the table asks for the values "
                 "flowing through the layers.")
-    if len(want) == 1 and got in ((1,) + want, want + (1,)):
-        return (" It has an extra dimension of 1.")
-    if got == (d,) and want == (h,):
-        return (" It uses the input width d where the hidden width h belongs (the "
-                "handout calls the hidden width d).")
-    return ""
+EXTRA_ONE = "It has an extra dimension of 1."
+D_FOR_H = ("It uses the input width d where the hidden width h belongs (the handout calls "
+           "the hidden width d).")
 
 
-def jacobian_shape_hints(d, h, k):
-    """{key: {wrong shape: why}} for jacobian_shapes."""
+def layer_shape_slips(want, d, h, k):
+    """[(wrong shape, why)] of the plausible slips in a layer-table entry whose right shape
+    is ``want`` (widths d, h, k), the first to name a shape first: a number written as a
+    vector, a weight matrix's shape, an extra dimension of 1, the input width d for the
+    hidden width h."""
+    slips = []
+    if want == ():
+        slips += [((1,), SINGLE_NUMBER), ((1, 1), SINGLE_NUMBER)]
+    slips += [(shape, WEIGHT_SHAPE) for shape in ((h, d), (k, h), (d, h), (h, k))]
+    if len(want) == 1:
+        slips += [((1,) + want, EXTRA_ONE), (want + (1,), EXTRA_ONE)]
+    if want == (h,):
+        slips.append(((d,), D_FOR_H))
+    return slips
+
+
+def layer_shape_mistakes(want, d, h, k):
+    """{wrong shape: why} of :func:`layer_shape_slips` (the right shape is never one)."""
+    return _catalogue(layer_shape_slips(want, d, h, k), {want})
+
+
+VECTOR_FOR_MATRIX = ("that is the shape of a vector, but the Jacobian of a vector with "
+                     "respect to a vector is a matrix")
+
+
+def jacobian_shape_slips(d, h, k):
+    """{key: [(wrong shape, why)]} of the plausible slips in jacobian_shapes at the widths
+    d, h, k."""
     return {
-        "dz2_dz1": {(d, d): "it uses the input width d, but z1 and z2 are hidden-layer "
-                            "vectors (the handout calls the hidden width d)",
-                    (k, k): "it uses the output width k, but z1 and z2 are hidden-layer "
-                            "vectors"},
-        "dyhat_dz3": {(h, h): "it uses the hidden width h, but z3 and y_hat are output "
-                              "vectors",
-                      (d, d): "it uses the input width d, but z3 and y_hat are output "
-                              "vectors"},
-        "dl_dyhat": {(k, 1): "it looks transposed: a Jacobian du/dv has one row per entry "
-                             "of u (the handout's numerator layout)",
-                     (k, k): "the loss is a single number, so this Jacobian has a single row"},
+        "dz2_dz1": [((d, d), "it uses the input width d, but z1 and z2 are hidden-layer "
+                             "vectors (the handout calls the hidden width d)"),
+                    ((k, k), "it uses the output width k, but z1 and z2 are hidden-layer "
+                             "vectors"),
+                    ((h,), VECTOR_FOR_MATRIX)],
+        "dyhat_dz3": [((h, h), "it uses the hidden width h, but z3 and y_hat are output "
+                               "vectors"),
+                      ((d, d), "it uses the input width d, but z3 and y_hat are output "
+                               "vectors"),
+                      ((k,), VECTOR_FOR_MATRIX)],
+        "dl_dyhat": [((k, 1), "it looks transposed: a Jacobian du/dv has one row per entry "
+                              "of u (the handout's numerator layout)"),
+                     ((k, k), "the loss is a single number, so this Jacobian has a single "
+                              "row")],
     }
+
+
+def accepted_jacobian_shapes(d, h, k):
+    """{key: set of accepted shapes} of jacobian_shapes at the widths d, h, k."""
+    accepted = {key: {tuple(shape)} for key, shape in ref.jacobian_shapes(d, k, h).items()}
+    accepted["dl_dyhat"].add((k,))  # the gradient's shape: as good as the (1, k) row
+    return accepted
+
+
+def jacobian_shape_mistakes(d, h, k):
+    """{key: {wrong shape: why}} of :func:`jacobian_shape_slips` (an accepted shape is
+    never one)."""
+    accepted = accepted_jacobian_shapes(d, h, k)
+    return {key: _catalogue(slips, accepted[key])
+            for key, slips in jacobian_shape_slips(d, h, k).items()}
+
+
+def _catalogue(slips, accepted):
+    """{shape: why} of ``slips``, the first to name a shape, without the accepted shapes."""
+    out = {}
+    for shape, why in slips:
+        if shape not in accepted:
+            out.setdefault(shape, why)
+    return out
+
+
+def _widths(numbers):
+    """The widths (d, h, k) of a variant's numbers, as ints."""
+    return tuple(int(numbers[key]) for key in ("d", "h", "k"))
+
+
+def variant_answers(question: str, numbers: dict) -> dict[str, tuple]:
+    """{answer: (its right value, its mistake catalogue)} of the variant ``question``
+    ("widths") at a variant's ``numbers``: every shape of the layer table and of
+    jacobian_shapes, as arrays, which the variants' conditioning test compares."""
+    d, h, k = _widths(numbers)
+    out = {}
+    for layer, wants in ref.layer_table_dict(d, h, k).items():
+        for side, want in zip(("input", "output"), wants, strict=True):
+            out[f"layer_table[{layer!r}] {side}"] = (np.array(want, dtype=float), {
+                f"{shape}: {why}": np.array(shape, dtype=float)
+                for shape, why in layer_shape_mistakes(want, d, h, k).items()})
+    mistakes = jacobian_shape_mistakes(d, h, k)
+    for key, right in ref.jacobian_shapes(d, k, h).items():
+        out[f"jacobian_shapes[{key!r}]"] = (np.array(right, dtype=float), {
+            f"{shape}: {why}": np.array(shape, dtype=float)
+            for shape, why in mistakes[key].items()})
+    return out
+
+
+def variant_problems(question: str, numbers: dict) -> list[str]:
+    """What would make a variant's widths degenerate: two equal widths, or a width of 1
+    (a slip of one width for another, or a transposed shape, would give the right shape),
+    and, what follows from them, a catalogued slip giving an accepted shape or the shape of
+    another slip (it would go unnamed)."""
+    d, h, k = _widths(numbers)
+    problems = []
+    if len({d, h, k}) < 3:
+        problems.append(f"the widths d, h, k = {d}, {h}, {k} are not all different")
+    if min(d, h, k) < 2:
+        problems.append(f"the widths d, h, k = {d}, {h}, {k} include 1")
+    entries = [(f"layer_table[{layer!r}] {side}", {want}, layer_shape_slips(want, d, h, k))
+               for layer, wants in ref.layer_table_dict(d, h, k).items()
+               for side, want in zip(("input", "output"), wants, strict=True)]
+    accepted = accepted_jacobian_shapes(d, h, k)
+    entries += [(f"jacobian_shapes[{key!r}]", accepted[key], slips)
+                for key, slips in jacobian_shape_slips(d, h, k).items()]
+    for what, right, slips in entries:
+        whys = {}
+        for shape, why in slips:
+            whys.setdefault(shape, set()).add(why)
+        if set(whys) & right:
+            problems.append(f"a slip in {what} gives an accepted shape")
+        if any(len(told) > 1 for told in whys.values()):
+            problems.append(f"two different slips in {what} give the same shape")
+    return problems
 
 
 def changed_terms_problem(got, task, name):
@@ -395,17 +500,23 @@ def forward_values(mlp_forward, question):
                     **IMPLEMENTED, mistakes=forward_mistakes(X, params, f, g))
 
 
-def q1b_layer_table(layer_table):
-    """Are the one-sample input and output shapes of every layer right?"""
-    d, h, k = ref.Q_D, ref.Q_H, ref.Q_K
+def q1b_layer_table(layer_table, student_email):
+    """Are the one-sample input and output shapes of every layer right, at the submitter's
+    own widths d, h, k?"""
+    VARIANTS.check_email(student_email)  # before the format: nan widths give nan shapes
     table = read_layer_table(layer_table)
-    for layer, (want_in, want_out) in ref.layer_table_dict(d, h, k).items():
-        shapes_in, shape_out = table[layer]
-        for side, got, want in [("input", s, want_in) for s in shapes_in] + [
-                ("output", shape_out, want_out)]:
-            if got != want:
-                raise AnswerError(f"The {side} shape of {layer} in layer_table is not right."
-                                  + layer_shape_hint(got, want, d, h, k))
+
+    def check(numbers):
+        d, h, k = _widths(numbers)
+        for layer, (want_in, want_out) in ref.layer_table_dict(d, h, k).items():
+            shapes_in, shape_out = table[layer]
+            for side, got, want in [("input", s, want_in) for s in shapes_in] + [
+                    ("output", shape_out, want_out)]:
+                if got != want:
+                    why = layer_shape_mistakes(want, d, h, k).get(got)
+                    raise AnswerError(f"The {side} shape of {layer} in layer_table is not "
+                                      "right." + (f" {why}" if why else ""), why)
+    check_variant(VARIANTS, "widths", student_email, "layer_table", check)
 
 
 def loss_values(loss_fn, loss, part="both"):
@@ -478,21 +589,24 @@ def q1d_activation_jacobian(activation_jacobian):
                     mistakes=activation_jacobian_mistakes(z, name))
 
 
-def q1d_jacobian_shapes(jacobian_shapes):
-    """Are the one-sample Jacobian shapes right for the notebook's d, h, k?"""
-    d, h, k = ref.Q_D, ref.Q_H, ref.Q_K
-    accepted = {key: {tuple(shape)} for key, shape in ref.jacobian_shapes(d, k, h).items()}
-    accepted["dl_dyhat"].add((k,))  # the gradient's shape: as good as the (1, k) row
-    hints = jacobian_shape_hints(d, h, k)
-    for key, got in read_jacobian_shapes(jacobian_shapes).items():
-        if got in accepted[key]:
-            continue
-        hint = hints[key].get(got)
-        if hint is None and len(got) == 1 and key != "dl_dyhat":
-            hint = ("that is the shape of a vector, but the Jacobian of a vector with respect "
-                    "to a vector is a matrix")
-        raise AnswerError(f"jacobian_shapes[{key!r}] = {got} is not the right shape"
-                          + (f": {hint}." if hint else "."))
+def q1d_jacobian_shapes(jacobian_shapes, student_email):
+    """Are the one-sample Jacobian shapes right at the submitter's own widths d, h, k?"""
+    VARIANTS.check_email(student_email)  # before the format: nan widths give nan shapes
+    shapes = read_jacobian_shapes(jacobian_shapes)
+
+    def check(numbers):
+        d, h, k = _widths(numbers)
+        accepted = accepted_jacobian_shapes(d, h, k)
+        mistakes = jacobian_shape_mistakes(d, h, k)
+        for key, got in shapes.items():
+            if got in accepted[key]:
+                continue
+            why = mistakes[key].get(got)
+            if why is None and len(got) == 1 and key != "dl_dyhat":
+                why = VECTOR_FOR_MATRIX
+            raise AnswerError(f"jacobian_shapes[{key!r}] = {got} is not the right shape"
+                              + (f": {why}." if why else "."), why)
+    check_variant(VARIANTS, "widths", student_email, "jacobian_shapes", check)
 
 
 def changed_terms_answer(value, task, name):

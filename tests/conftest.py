@@ -125,7 +125,9 @@ class _FullBuilds:
         return paths
 
     def all(self):
-        return {name: self.get(name) for name in self.futures}
+        with self.lock:  # another thread's get may add a build while this one waits
+            names = list(self.futures)
+        return {name: self.get(name) for name in names}
 
 
 _FULL_BUILDS = []

@@ -78,6 +78,18 @@ def test_an_answer_the_hidden_tests_accept_passes_the_public_checks(fast_graded,
     assert not wrong, f"hidden tests pass but public checks fail: {wrong}"
 
 
+@pytest.mark.parametrize("name", list(CATALOGUES))
+def test_a_public_check_says_the_same_in_the_notebook_as_once_graded(fast_graded, name):
+    """Does every public test case of every fixture pass in the student's notebook exactly
+    when it passes once graded? (Graded, values arrive over the wire: a str subclass, such
+    as numpy's str_, arrives opaque, and a check that accepts it in the notebook misleads.)"""
+    differ = [f"{row['name']}: {c['question']} {c['case']} (in the notebook: "
+              f"{'passes' if c['passed_in_notebook'] else 'fails'})"
+              for row in fast_graded[name].values() for c in row["cases"]
+              if not c["hidden"] and c["passed"] != c["passed_in_notebook"]]
+    assert not differ, differ
+
+
 def _public_rejects_accepted(rows):
     """["fixture: question case"] for each public case failed where the hidden ones pass."""
     wrong = []

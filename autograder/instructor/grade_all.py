@@ -53,7 +53,7 @@ from typing import Any, TextIO
 
 from autograder.instructor import preload
 from autograder.instructor.paths import DIST, assignment_names, built_paths
-from autograder.instructor.scores import graded_variant, points, question_scores
+from autograder.instructor.scores import VARIANT_FROM, graded_variant, points, question_scores
 
 SUFFIXES = (".ipynb", ".zip")
 GRADER_TIMEOUT = 1200  # seconds for one submission, on top of the zip's own limits
@@ -273,6 +273,24 @@ def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -
                                  text_cell(r.get("submission_id")), *row])
 
 
+def variant_warnings(records: list[dict[str, Any]]) -> list[str]:
+    """What a grader should look at in grades.csv's variant columns: submissions whose
+    numbers their own notebook chose (no Gradescope metadata named a submitter), when those
+    are the handout's (``student_email = "handout"``: the handout works out its answers) or
+    those of another such submission too (one student's answers, copied)."""
+    chosen: dict[str, list[str]] = {}
+    for r in sorted(records, key=lambda r: r["file"]):
+        variant, source = graded_variant(r.get("results") or {})
+        if variant and source == VARIANT_FROM["notebook"]:
+            chosen.setdefault(variant, []).append(str(r["file"]))
+    warnings = [f"{file}: graded on the handout's numbers (its student_email is "
+                '"handout"), whose answers the handout works out'
+                for file in chosen.pop("handout", [])]  # variants.HANDOUT
+    return warnings + [f"{', '.join(files)}: graded on the same numbers, those of {who} "
+                       "(the email each notebook gives)"
+                       for who, files in sorted(chosen.items()) if len(files) > 1]
+
+
 def progress(done: int, total: int, failed: int, stream: TextIO = sys.stderr) -> None:
     width = 30
     filled = int(width * done / max(total, 1))
@@ -440,5 +458,9 @@ def run(args: argparse.Namespace) -> int:
     who = f" ({people} students, one row each)" if people != len(records) else ""
     print(f"{len(records)} submissions{who}, {len(bad)} could not be graded: "
           f"{out / 'grades.csv'}, {out / 'report.html'}")
+    warnings = variant_warnings(records)
+    if warnings:  # the notebooks chose their own numbers: worth a look before importing
+        print("Variant questions graded on numbers the notebook chose (no Gradescope "
+              "metadata), to look at:\n  " + "\n  ".join(warnings))
     return 0
 

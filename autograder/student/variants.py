@@ -8,7 +8,8 @@ identity, the email they use on Gradescope, written once at the top of the noteb
 
 **The derivation** (the same wherever it runs: the student's Python, the grader's):
 
-- the identity is the email with surrounding spaces removed, in lower case;
+- the identity is the email with surrounding spaces removed, in lower case, in Unicode's
+  composed form (NFC: an accent typed as a letter and a combining mark is the letter's);
 - draw number ``k`` of a question is the first 8 bytes, read as a big-endian integer, of
   ``sha256("backprop-variant-v1:<assignment>:<question>:<identity>:<k>")``;
 - a question's generator turns its draws into numbers by picking from short lists of short
@@ -30,12 +31,13 @@ parameters are derived here, never an answer: this module ships to students.
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from autograder.student.checks import AnswerError
+from autograder.student.checks import AnswerError, _describe
 
 HANDOUT = "handout"
 VERSION = "v1"  # in every draw's text: a new derivation gets a new version, never new numbers
@@ -52,13 +54,16 @@ def email_problem(email: Any) -> str | None:
         return f"student_email is not defined (or is None): {how}, and run that cell."
     if email is Ellipsis:
         return f"student_email is still `...`: {how}, and run that cell."
-    if not isinstance(email, str):
+    if type(email) is not str:  # exactly: the grader reads no subclass (numpy's str_ included)
         return (f"student_email should be text in quotes (the email you use on Gradescope), "
-                f"not a {type(email).__name__}.")
+                f"not a {_describe(email)}.")
     text = email.strip()
     if not text or text == "...":
         return (f"student_email is empty: write the email you use on Gradescope {where}, "
                 'between the quotes, and run that cell again.')
+    if not text.isprintable():  # a zero-width space pasted with it: numbers not the account's
+        return ("student_email holds an invisible character (pasted with the address?): "
+                f"type the email again by hand {where}, and run that cell again.")
     if text.lower() == HANDOUT:
         return None
     if len(text) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(text):
@@ -67,14 +72,14 @@ def email_problem(email: Any) -> str | None:
 
 
 def identity(email: Any) -> str:
-    """The identity a variant is drawn for: the email, stripped, in lower case.
+    """The identity a variant is drawn for: the email, stripped, in lower case, NFC.
     AnswerError if it is not an email: named as no mistake, since it is not one in the
     question's answer (the class report counts the answers' mistakes; an unset email shows
     as an empty variant in grades.csv and the report)."""
     problem = email_problem(email)
     if problem:
         raise AnswerError(problem)
-    return email.strip().lower()
+    return unicodedata.normalize("NFC", email.strip().lower())
 
 
 class Draw:

@@ -181,6 +181,7 @@ def test_a_real_export_is_graded_with_its_submitters(started_early):
     assert by_sid[("103", "Zoë <b>Ü</b>")]["total"] == grade_all.points(full - lost)
     record = json.loads((out / "results" / "submission_103.json").read_text())
     assert set(record["results"]["extra_data"]["mistakes"]["q1c"]) == {OTHER_VARIANT}
+    assert "student_email asks for the numbers of ada@example.edu" in record["results"]["output"]
     # grades.csv says whose numbers were graded, from Gradescope's metadata
     variants = {sid: (r["variant"], r["variant_from"]) for (sid, _), r in by_sid.items()}
     assert variants["101"] == ("ada@example.edu", "gradescope")

@@ -162,7 +162,11 @@ def test_the_submitter_is_graded_not_the_notebooks_email():
     variant_grading.check_variant(v, "q1", "ada@example.edu", "answer",
                                   _check_equals(_answer(v, "bob@example.edu")))
     assert variant_grading.graded_against() == {"source": "submission metadata",
-                                                "identities": ["bob@example.edu"]}
+                                                "identities": ["bob@example.edu"],
+                                                "notebook": "ada@example.edu"}
+    # said at the top of the results, which students see before grades are published
+    assert "student_email asks for the numbers of ada@example.edu" in \
+        variant_grading.mismatch_note()
 
 
 def test_any_member_of_a_group_is_accepted():
@@ -339,3 +343,18 @@ def test_switched_off_the_handouts_numbers_are_graded_whatever_the_email():
     for email in ("", "ada@example.edu", None):
         variant_grading.check_variant(off, "q1", email, "answer", _check_equals(-1.0))
     assert variant_grading.graded_against() == {"source": "off", "identities": ["handout"]}
+
+
+def test_no_mismatch_note_when_the_notebook_names_a_submitter_or_nothing_is_known():
+    v = _toy()
+    variant_grading.check_variant(v, "q1", "ada@example.edu", "answer",
+                                  _check_equals(_answer(v, "ada@example.edu")))
+    assert variant_grading.mismatch_note() is None  # no metadata: the notebook chose
+    variant_grading.start_grading(["bob@example.edu", "ada@example.edu"])
+    variant_grading.check_variant(v, "q1", "ADA@example.edu", "answer",
+                                  _check_equals(_answer(v, "ada@example.edu")))
+    assert variant_grading.mismatch_note() is None  # a member of the group
+    variant_grading.start_grading(["bob@example.edu"])
+    with pytest.raises(AnswerError):
+        variant_grading.check_variant(v, "q1", "handout", "answer", _check_equals(-1.0))
+    assert "asks for the handout's numbers" in variant_grading.mismatch_note()

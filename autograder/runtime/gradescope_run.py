@@ -227,6 +227,7 @@ def grade(ag_dir):
     if not_graded:
         graded = trusted.failed_results(tests_dir, not_graded), [not_graded], None
     results, notes, contained = graded
+    notes = [*notes, *filter(None, [variant_grading.mismatch_note()])]
     output = results.to_gradescope_dict(AutograderConfig(raw_config))
     if notes:
         output["output"] = "\n".join(notes)

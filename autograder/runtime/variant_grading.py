@@ -71,6 +71,22 @@ def graded_against() -> dict[str, Any] | None:
     return _graded
 
 
+def mismatch_note() -> str | None:
+    """A note for the top of the results (shown to the student at once, unlike hidden
+    results before grades are published) when the notebook's ``student_email`` is not an
+    email Gradescope names for this submission, so that a typo is found while it can still
+    be fixed; None otherwise. Names no one but what the notebook says."""
+    graded = _graded or {}
+    own = graded.get("notebook")
+    if own is None or own in graded.get("identities", []):
+        return None
+    shown = "the handout's numbers" if own == HANDOUT else f"the numbers of {own}"
+    return (f"The notebook's student_email asks for {shown}, but this submission comes from "
+            "a Gradescope account with another email: its questions worked out by hand are "
+            "graded on that account's numbers. Set student_email to your account's email, "
+            "run the notebook again, redo those questions and resubmit.")
+
+
 def _record(source: str, identities: list[str]) -> None:
     global _graded
     _graded = {"source": source, "identities": identities}
@@ -85,6 +101,7 @@ def graded_identities(variants: Variants, student_email: Any) -> list[str]:
     own = identity(student_email)
     if _submitters:
         _record("submission metadata", _submitters)
+        _graded["notebook"] = own
         return list(_submitters)
     _record("notebook", [own])
     return [own]

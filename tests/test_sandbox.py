@@ -417,3 +417,41 @@ def test_a_limit_changed_in_otter_config_reaches_the_kernel(tmp_path, monkeypatc
             assert [r["status"] for r in reports] == ["ok", "timeout"]
             assert RemoteEnvironment(sandbox).get("soft") == 1536 * 2**20
         assert "after 2 s" in sandbox.messages[0]
+
+
+@pytest.mark.slow
+def test_the_kernel_sees_the_public_checks_but_not_the_checkout_it_is_graded_from(tmp_path):
+    """Grading from a checkout (local grading, `make`'s editable install): can the kernel
+    import the public checks a notebook's numbers cell needs (sent by the grader), but
+    neither read the reference nor import the hidden tests from the checkout, which it could
+    find through the editable install?"""
+    if containment.choose_mechanism(os.geteuid() == 0) != "pid-namespace":
+        pytest.skip("only a mount namespace can hide a folder the kernel's uid may read")
+    from autograder.runtime import policy
+    checkout = policy.source_checkout()
+    assert checkout == str(ROOT)  # these tests run from the checkout
+    reference = ROOT / "solutions" / "matrix_backprop.py"
+    assert reference.exists() and os.stat(reference).st_mode & 0o004  # readable by all
+    path = notebook(tmp_path, "\n".join([
+        "import importlib, os",
+        "from autograder.student.matrix_backprop import VARIANTS",
+        "numbers = VARIANTS.numbers('q1c', 'ada@example.edu')['W'].tolist()",
+        "origin = VARIANTS.__class__.__module__",
+        "def attempt(what):",
+        "    try:",
+        "        return str(what())[:200]",
+        "    except Exception as e:",
+        "        return type(e).__name__",
+        f"read = attempt(lambda: open({str(reference)!r}).read())",
+        f"listed = attempt(lambda: os.listdir({checkout!r}))",
+        "hidden = attempt(lambda: importlib.import_module("
+        "'autograder.runtime.questions.matrix_backprop'))"]))
+    from autograder.student.matrix_backprop import VARIANTS
+    with Sandbox(path) as sandbox:
+        sandbox.run_notebook()
+        env = RemoteEnvironment(sandbox)
+        assert env.get("numbers") == VARIANTS.numbers("q1c", "ada@example.edu")["W"].tolist()
+        assert env.get("read") in ("FileNotFoundError", "PermissionError"), env.get("read")
+        assert env.get("listed") in ("[]", "FileNotFoundError", "PermissionError")
+        assert env.get("hidden") in ("ModuleNotFoundError", "FileNotFoundError"), \
+            env.get("hidden")

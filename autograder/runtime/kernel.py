@@ -110,8 +110,11 @@ class KernelProcess:
         paths = policy.python_paths()
         blocked = containment.blocked_ancestors(paths) if self.as_root else []
         # what the kernel needs of the Python install is bound back into its namespace even
-        # where a private tmpfs covers it (a clone under /tmp) or a folder others may not pass
-        self.expose = {"blocked": blocked, "paths": paths}
+        # where a private tmpfs covers it (a clone under /tmp) or a folder others may not pass;
+        # a checkout the grader runs from is hidden too (its reference and hidden tests), its
+        # virtual environment bound back (only a mount namespace can hide a readable folder)
+        checkout = policy.source_checkout() if self.mechanism == "pid-namespace" else None
+        self.expose = {"blocked": blocked + ([checkout] if checkout else []), "paths": paths}
         self.grant = containment.TraversalGrant(
             blocked if self.mechanism != "pid-namespace" else [])
         self.grant.__enter__()

@@ -126,6 +126,19 @@ def kernel_environment(home: str, ipython_dir: str, marker: str) -> dict[str, st
     return env
 
 
+def source_checkout() -> str | None:
+    """The folder holding this package's source when the grader runs from a checkout (an
+    editable install, as ``make`` sets up for local grading), not from an installed copy:
+    it holds the reference (solutions/) and the hidden tests, which the kernel must not
+    read. None when the package is installed (the Gradescope image)."""
+    import autograder
+    package = os.path.dirname(os.path.realpath(autograder.__file__))
+    parts = package.split(os.sep)
+    if "site-packages" in parts or "dist-packages" in parts:
+        return None
+    return os.path.dirname(package)
+
+
 def python_paths() -> list[str]:
     """What the kernel must reach of the Python install (its interpreter and packages)."""
     paths = {sys.prefix, sys.base_prefix, *site.getsitepackages(),

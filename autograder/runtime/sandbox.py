@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -27,7 +28,8 @@ from autograder.runtime.kernel import KernelGone, KernelProcess
 from autograder.runtime.policy import limits_from
 
 __all__ = ["Sandbox", "RemoteEnvironment", "RemoteFunction", "StudentError", "SandboxTimeout",
-           "KernelGone", "OTTER_STUB", "clean_text", "limits_from", "wire_module"]
+           "KernelGone", "OTTER_STUB", "clean_text", "limits_from", "student_modules",
+           "wire_module"]
 
 # A stand-in for otter in the kernel: the student's `grader.check(...)` and `grader.export()`
 # calls do nothing during grading (the checks run here, in the grading process).
@@ -61,6 +63,49 @@ def wire_module() -> str:
             f"exec({wire.kernel_source()!r}, _wire.__dict__)\n"
             "_sys.modules['__backprop_wire__'] = _wire\n"
             "del _sys, _types, _wire\n")
+
+
+def student_modules() -> str:
+    """Code that lets the kernel import the public-check modules (``autograder.student``:
+    what students receive) from their source, sent by the grader.
+
+    A notebook's cells import them to show a student's own numbers
+    (:mod:`autograder.student.variants`); the kernel may not be able to read this package's
+    files (a checkout under /tmp, hidden from it, or in a private home, installed in
+    editable mode), and the numbers it shows should be the ones the grader checks against.
+    Asked first, before any file on the kernel's paths; nothing but these modules is served.
+    """
+    import autograder
+    import autograder.student
+    folder = Path(autograder.student.__file__).parent
+    sources = {"autograder": (Path(autograder.__file__).read_text(encoding="utf-8"), True),
+               "autograder.student": ((folder / "__init__.py").read_text(encoding="utf-8"),
+                                      True)}
+    for path in sorted(folder.glob("*.py")):
+        if path.stem != "__init__":
+            sources[f"autograder.student.{path.stem}"] = (path.read_text(encoding="utf-8"),
+                                                          False)
+    return STUDENT_MODULES.replace("SOURCES", repr(sources))
+
+
+STUDENT_MODULES = r'''
+import sys as _sys, importlib.abc as _abc
+class _StudentModules(_abc.MetaPathFinder, _abc.Loader):
+    sources = SOURCES
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.sources:
+            return None
+        import importlib.util
+        return importlib.util.spec_from_loader(name, self, origin="<sent by the grader>",
+                                               is_package=self.sources[name][1])
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        exec(compile(self.sources[module.__name__][0], f"<{module.__name__}>", "exec"),
+             module.__dict__)
+_sys.meta_path.insert(0, _StudentModules())
+del _sys, _abc, _StudentModules
+'''
 
 
 class StudentError(Exception):
@@ -127,6 +172,7 @@ class Sandbox:
         self.kernel.connect(timeout=min(60, max(self._remaining(), 5)))
         self._execute(OTTER_STUB, timeout=30)
         self._execute(wire_module(), timeout=30)
+        self._execute(student_modules(), timeout=30)
 
     def _give_up(self, reason: str) -> KernelGone:
         """Stop for good: every later request fails at once with ``reason``."""

@@ -187,6 +187,7 @@ def test_a_real_export_is_graded_with_its_submitters(started_early):
     assert variants["101"] == ("ada@example.edu", "gradescope")
     assert variants["102"] == ("one@example.edu; two@example.edu", "gradescope")
     assert variants["103"] == ("z@example.edu", "gradescope")
+    assert by_sid[("103", "Zoë <b>Ü</b>")]["notebook_email"] == "ada@example.edu"
     for sid, name in (("104", "Corrupt Notebook"), ("105", "")):
         row = by_sid[(sid, name)]
         assert (row["status"], row["total"]) == ("error", "0")

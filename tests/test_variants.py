@@ -72,10 +72,12 @@ def test_the_identity_ignores_case_and_surrounding_spaces(written, identity):
 
 
 @pytest.mark.parametrize("value, phrase", [
-    ("", "is empty"), ("   ", "is empty"), ("...", "is empty"), (None, "is not defined"),
+    ("", "is empty"), ("   ", "is empty"), ("...", 'still "..."'), (None, "is not defined"),
     (..., "still `...`"), (42, "text in quotes"), ("ada", "does not look like an email"),
     ("ada@example", "does not look like an email"), ("a b@example.edu", "does not look"),
-    ("a@b@example.edu", "does not look"), ("x" * 250 + "@example.edu", "does not look")])
+    ("a@b@example.edu", "does not look"), ("x" * 250 + "@example.edu", "does not look"),
+    ("<ada@example.edu>", "does not look"), ("mailto:ada@example.edu", "does not look"),
+    ("Ada Lovelace, ada@example.edu", "does not look")])
 def test_a_wrong_student_email_gets_a_clear_message(value, phrase):
     """Empty, missing, not text or not an address: a message that says what to write."""
     assert phrase in variants.email_problem(value)
@@ -227,7 +229,9 @@ def test_grades_csv_records_the_variant(tmp_path):
                 "results": {"tests": [{"name": "q1", "score": 1, "max_score": 1}],
                             "extra_data": {"variant": variant}}}
     records = [record("a.ipynb", {"source": "submission metadata",
-                                  "identities": ["a@x.edu", "b@x.edu"]}),
+                                  "identities": ["a@x.edu", "b@x.edu"], "notebook": "b@x.edu"}),
+               record("d.ipynb", {"source": "submission metadata",
+                                  "identities": ["a@x.edu"], "notebook": "c@x.edu"}),
                record("b.ipynb", {"source": "notebook", "identities": ["handout"]}),
                record("c.ipynb", None)]
     write_csv(records, tmp_path / "grades.csv", ["q1"])
@@ -238,6 +242,9 @@ def test_grades_csv_records_the_variant(tmp_path):
     assert (rows["b.ipynb"]["variant"], rows["b.ipynb"]["variant_from"]) == (
         "handout", "notebook")
     assert (rows["c.ipynb"]["variant"], rows["c.ipynb"]["variant_from"]) == ("", "")
+    # the notebook's own email, where Gradescope named someone else
+    assert [rows[f]["notebook_email"] for f in ("a.ipynb", "b.ipynb", "c.ipynb", "d.ipynb")] \
+        == ["", "", "", "c@x.edu"]
 
 
 def test_an_exports_submitters_reach_the_graders_metadata():
@@ -329,12 +336,15 @@ def test_the_report_and_feedback_pages_say_which_numbers_were_graded(tmp_path):
     record = {"file": "a.ipynb", "status": "graded", "reason": "",
               "results": {"tests": [{"name": "q1", "score": 1, "max_score": 1, "output": ""}],
                           "extra_data": {"variant": {"source": "submission metadata",
-                                                     "identities": ["ada@x.edu"]}}}}
+                                                     "identities": ["ada@x.edu"],
+                                                     "notebook": "bob@x.edu"}}}}
     rows = report.write_feedback_pages([record], tmp_path, "toy")
     page = (tmp_path / rows[0]["href"]).read_text()
-    assert "graded on the numbers of ada@x.edu (chosen by: gradescope)" in page
+    assert "graded on the numbers of ada@x.edu (chosen by: gradescope); the notebook's " \
+        "student_email is bob@x.edu" in page
     report.write_report([record], tmp_path / "report.html", "toy", submissions=rows)
-    assert "<td>ada@x.edu (gradescope)</td>" in (tmp_path / "report.html").read_text()
+    assert "<td>ada@x.edu (gradescope); notebook: bob@x.edu</td>" in \
+        (tmp_path / "report.html").read_text()
 
 
 def test_switched_off_the_handouts_numbers_are_graded_whatever_the_email():
@@ -358,3 +368,15 @@ def test_no_mismatch_note_when_the_notebook_names_a_submitter_or_nothing_is_know
     with pytest.raises(AnswerError):
         variant_grading.check_variant(v, "q1", "handout", "answer", _check_equals(-1.0))
     assert "asks for the handout's numbers" in variant_grading.mismatch_note()
+
+
+def test_an_unusable_email_is_said_before_the_answers_format_and_recorded():
+    """Its numbers were nan: the verdict names the email, not the nan answer, and
+    results.json records that no email chose the numbers."""
+    from autograder.runtime.questions.matrix_backprop import q1c_w_updated
+    from autograder.student.matrix_backprop import VARIANTS
+    nan = VARIANTS.show("q1c", "")["W"]
+    with pytest.raises(AnswerError, match="student_email is empty"):
+        q1c_w_updated(nan, "W_updated", None, "")
+    assert variant_grading.graded_against() == {"source": "no student_email",
+                                                "identities": []}

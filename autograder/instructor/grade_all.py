@@ -255,7 +255,7 @@ def write_csv(records: list[dict[str, Any]], path: Path, questions: list[str]) -
     with open(path, "w", newline="", encoding="utf-8", errors="replace") as f:
         writer = csv.writer(f)
         writer.writerow([*ID_COLUMNS, "file", "status", "total", "max", "extra", *questions,
-                         "variant", "variant_from", "reason"])
+                         "variant", "variant_from", "notebook_email", "reason"])
         for r in sorted(records, key=lambda r: r["file"]):
             results = r["results"] or {}
             scores = question_scores(results)
@@ -280,7 +280,7 @@ def variant_warnings(records: list[dict[str, Any]]) -> list[str]:
     those of another such submission too (one student's answers, copied)."""
     chosen: dict[str, list[str]] = {}
     for r in sorted(records, key=lambda r: r["file"]):
-        variant, source = graded_variant(r.get("results") or {})
+        variant, source, _ = graded_variant(r.get("results") or {})
         if variant and source == VARIANT_FROM["notebook"]:
             chosen.setdefault(variant, []).append(str(r["file"]))
     warnings = [f"{file}: graded on the handout's numbers (its student_email is "

@@ -16,18 +16,23 @@ def points(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-VARIANT_FROM = {"submission metadata": "gradescope", "notebook": "notebook", "off": "off"}
+VARIANT_FROM = {"submission metadata": "gradescope", "notebook": "notebook", "off": "off",
+                "no student_email": "no student_email"}
 
 
-def graded_variant(results: dict[str, Any]) -> tuple[str, str]:
-    """(variant, variant_from) of a results.json: the identities whose numbers the
-    hand-computed questions were graded against, ``;``-separated (``handout`` for the
-    handout's), and where they came from (``gradescope``: the submission metadata's
-    submitters; ``notebook``: its student_email; ``off``: variants off); empty strings
-    when no variant question was graded."""
+def graded_variant(results: dict[str, Any]) -> tuple[str, str, str]:
+    """(variant, variant_from, notebook_email) of a results.json: the identities whose
+    numbers the hand-computed questions were graded against, ``;``-separated (``handout``
+    for the handout's); where they came from (``gradescope``: the submission metadata's
+    submitters; ``notebook``: its student_email; ``off``: variants off; ``no
+    student_email``); and the notebook's own student_email when Gradescope named someone
+    else (a typo, or another student's notebook). Empty strings for what is not known."""
     variant = (results.get("extra_data") or {}).get("variant")
     if not isinstance(variant, dict):
-        return "", ""
+        return "", "", ""
     identities = "; ".join(str(i) for i in variant.get("identities") or [])
     source = variant.get("source")
-    return identities, str(VARIANT_FROM.get(source, source or ""))
+    notebook = variant.get("notebook")
+    other = str(notebook) if notebook and notebook not in (variant.get("identities") or []) \
+        else ""
+    return identities, str(VARIANT_FROM.get(source, source or "")), other

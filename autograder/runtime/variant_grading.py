@@ -92,6 +92,20 @@ def _record(source: str, identities: list[str]) -> None:
     _graded = {"source": source, "identities": identities}
 
 
+NO_EMAIL = "no student_email"  # the source recorded when the notebook's email is unusable
+
+
+def require_email(variants: Variants, student_email: Any) -> None:
+    """AnswerError (the public check's message) when variants are on and the notebook's
+    ``student_email`` cannot choose a variant; recorded for results.json. A variant test
+    calls this first: the numbers such a notebook shows are nan, and the answer's format
+    check would blame the answer for them."""
+    if variants.on and email_problem(student_email):
+        if _graded is None:
+            _record(NO_EMAIL, [])
+        identity(student_email)
+
+
 def graded_identities(variants: Variants, student_email: Any) -> list[str]:
     """The identities whose numbers an answer may be right for (AnswerError when the
     notebook's ``student_email`` is not an email and variants are on)."""

@@ -41,8 +41,10 @@ from autograder.student.checks import AnswerError, _describe
 
 HANDOUT = "handout"
 VERSION = "v1"  # in every draw's text: a new derivation gets a new version, never new numbers
-# one @, something on both sides, a dot in the domain, no spaces: what an address looks like
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# one @, something on both sides, a dot in the domain, no spaces, and none of the characters
+# a mail client wraps an address in ("<ada@x.edu>", "mailto:ada@x.edu", "Ada, ada@x.edu"):
+# what an address looks like, as Gradescope has it
+_EMAIL = re.compile(r'[^@\s<>()\[\],;:"]+@[^@\s<>()\[\],;:"]+\.[^@\s<>()\[\],;:"]+')
 MAX_EMAIL_LENGTH = 254  # the longest address SMTP allows (RFC 5321)
 
 
@@ -58,7 +60,9 @@ def email_problem(email: Any) -> str | None:
         return (f"student_email should be text in quotes (the email you use on Gradescope), "
                 f"not a {_describe(email)}.")
     text = email.strip()
-    if not text or text == "...":
+    if text == "...":
+        return f'student_email is still "...": {how}, and run that cell again.'
+    if not text:
         return (f"student_email is empty: write the email you use on Gradescope {where}, "
                 'between the quotes, and run that cell again.')
     if not text.isprintable():  # a zero-width space pasted with it: numbers not the account's

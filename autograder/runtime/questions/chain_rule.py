@@ -18,7 +18,7 @@ import functools
 import numpy as np
 
 import solutions.chain_rule as ref
-from autograder.runtime.variant_grading import check_variant
+from autograder.runtime.variant_grading import check_variant, require_email
 from autograder.runtime.verdicts import HAND, IMPLEMENTED, check_carried, check_close, matches
 from autograder.student.chain_rule import (
     GRAD_KEYS,
@@ -122,6 +122,7 @@ def q1b_partials(function: object, part: str) -> None:
 def q1b_point_values(partials_at_point: object, student_email: object) -> None:
     """Is partials_at_point right at the submitter's own point (c, w, x, y, z) (their
     variant), to 4 significant figures?"""
+    require_email(VARIANTS, student_email)  # before the format: its numbers are nan
     got = partials_format(partials_at_point, PARTIAL_KEYS, "partials_at_point")
 
     def check(numbers):

@@ -22,7 +22,7 @@ from functools import partial
 import numpy as np
 
 import solutions.jacobians_xor as ref
-from autograder.runtime.variant_grading import check_variant
+from autograder.runtime.variant_grading import check_variant, require_email
 from autograder.runtime.verdicts import (
     HAND,
     IMPLEMENTED,
@@ -120,6 +120,7 @@ def _raise_shape_problem(got, out_shape, in_shape, name):
 def q2_shape_items(jacobian_shapes, items: tuple, student_email) -> None:
     """Are jacobian_shapes[i], for i in ``items``, the Jacobian shapes for the submitter's
     own n, d, k (their variant)?"""
+    require_email(fmt.VARIANTS, student_email)  # before the format: its numbers are nan
     shapes = {item: jacobian_shape(jacobian_shapes, item) for item in items}
     for item, got in shapes.items():
         name = f"jacobian_shapes[{item}]"
@@ -638,6 +639,7 @@ def q5_hand_value(value, name: str, student_email) -> None:
     """Is the hand-computed ``name`` (h1, h2, h3, f of q5_2; df_dh1..3 of q5_3; df_dx, df_dy,
     df_dz of q5_4) right at the submitter's own point [x, y, z] (4 significant figures)?
     One test case each for q5_2 and q5_4: partial credit."""
+    require_email(fmt.VARIANTS, student_email)  # before the format: its numbers are nan
     check_scalar(value, name)
 
     def check(numbers):
@@ -649,6 +651,7 @@ def q5_hand_value(value, name: str, student_email) -> None:
 
 def q5_3_local_partials(local_partials, student_email) -> None:
     """Are the six local partial derivatives right at the submitter's own point (4 s.f.)?"""
+    require_email(fmt.VARIANTS, student_email)  # before the format: its numbers are nan
     for key in fmt.LOCAL_PARTIAL_KEYS:
         local_partial(local_partials, key)
 
@@ -664,6 +667,7 @@ def q5_3_local_partials(local_partials, student_email) -> None:
 def q5_3_upstream(df_dh1, df_dh2, df_dh3, student_email) -> None:
     """Are the upstream gradients df/dh1, df/dh2, df/dh3 right at the submitter's own point
     (4 s.f.)?"""
+    require_email(fmt.VARIANTS, student_email)  # before the format: its numbers are nan
     values = {"df_dh1": df_dh1, "df_dh2": df_dh2, "df_dh3": df_dh3}
     for name, value in values.items():
         check_scalar(value, name)

@@ -17,7 +17,7 @@ matches (never the expected value).
 import numpy as np
 
 import solutions.matrix_backprop as ref
-from autograder.runtime.variant_grading import check_variant
+from autograder.runtime.variant_grading import check_variant, require_email
 from autograder.runtime.verdicts import (
     HAND,
     IMPLEMENTED,
@@ -239,6 +239,7 @@ def q1c_w_updated(value, name: str, linear_backward, student_email) -> None:
     submitter's W and X with that year's Y (their variant), to 4 significant figures? A
     step taken with the student's own (wrong) linear_backward passes too (error carried
     forward)."""
+    require_email(fmt.VARIANTS, student_email)  # before the format: its numbers are nan
     fmt.w_updated_format(value, name)
 
     def check(numbers):
@@ -448,6 +449,7 @@ def q3_grads_numbers(grads, kind: str, sigmoid, student_email) -> None:
     """Is ``grads_{kind}`` right at the submitter's point (their variant), to 4 significant
     figures? The numbers the student's own (wrong) sigmoid gives pass too (error carried
     forward)."""
+    require_email(fmt.VARIANTS, student_email)  # before the format: its numbers are nan
     label, _, _, mistakes = Q3_KINDS[kind]
     name = f"grads_{kind}"
     fmt.grads_format(grads, name)

@@ -22,7 +22,7 @@ import functools
 import numpy as np
 
 import solutions.mlp_backprop as ref
-from autograder.runtime.variant_grading import check_variant
+from autograder.runtime.variant_grading import check_variant, require_email
 from autograder.runtime.verdicts import IMPLEMENTED, call_recording_warnings, check_close
 from autograder.student.checks import AnswerError, call, call_all, call_each, unpack
 from autograder.student.mlp_backprop import (
@@ -503,6 +503,7 @@ def forward_values(mlp_forward, question):
 def q1b_layer_table(layer_table, student_email):
     """Are the one-sample input and output shapes of every layer right, at the submitter's
     own widths d, h, k?"""
+    require_email(VARIANTS, student_email)  # before the format: its numbers are nan
     VARIANTS.check_email(student_email)  # before the format: nan widths give nan shapes
     table = read_layer_table(layer_table)
 
@@ -591,6 +592,7 @@ def q1d_activation_jacobian(activation_jacobian):
 
 def q1d_jacobian_shapes(jacobian_shapes, student_email):
     """Are the one-sample Jacobian shapes right at the submitter's own widths d, h, k?"""
+    require_email(VARIANTS, student_email)  # before the format: its numbers are nan
     VARIANTS.check_email(student_email)  # before the format: nan widths give nan shapes
     shapes = read_jacobian_shapes(jacobian_shapes)
 

@@ -340,7 +340,7 @@ def test_another_students_shapes_are_told_so(submitted_by):
 
 
 @pytest.mark.parametrize("email, needle", [
-    ("", "student_email is empty"), ("...", "student_email is empty"),
+    ("", "student_email is empty"), ("...", 'student_email is still "..."'),
     (None, "student_email is not defined"), ("ada at example", "does not look like an email")])
 def test_a_wrong_student_email_fails_public_and_hidden_with_its_message(email, needle):
     """With the numbers a wrong email shows (nan), is each check told about the email,

@@ -433,7 +433,7 @@ def test_the_kernel_sees_the_public_checks_but_not_the_checkout_it_is_graded_fro
     reference = ROOT / "solutions" / "matrix_backprop.py"
     assert reference.exists() and os.stat(reference).st_mode & 0o004  # readable by all
     path = notebook(tmp_path, "\n".join([
-        "import importlib, os",
+        "import importlib.util, os",
         "from autograder.student.matrix_backprop import VARIANTS",
         "numbers = VARIANTS.numbers('q1c', 'ada@example.edu')['W'].tolist()",
         "origin = VARIANTS.__class__.__module__",
@@ -444,7 +444,7 @@ def test_the_kernel_sees_the_public_checks_but_not_the_checkout_it_is_graded_fro
         "        return type(e).__name__",
         f"read = attempt(lambda: open({str(reference)!r}).read())",
         f"listed = attempt(lambda: os.listdir({checkout!r}))",
-        "hidden = attempt(lambda: importlib.import_module("
+        "hidden = attempt(lambda: importlib.util.find_spec("  # found, even if it fails
         "'autograder.runtime.questions.matrix_backprop'))"]))
     from autograder.student.matrix_backprop import VARIANTS
     with Sandbox(path) as sandbox:
@@ -453,5 +453,88 @@ def test_the_kernel_sees_the_public_checks_but_not_the_checkout_it_is_graded_fro
         assert env.get("numbers") == VARIANTS.numbers("q1c", "ada@example.edu")["W"].tolist()
         assert env.get("read") in ("FileNotFoundError", "PermissionError"), env.get("read")
         assert env.get("listed") in ("[]", "FileNotFoundError", "PermissionError")
-        assert env.get("hidden") in ("ModuleNotFoundError", "FileNotFoundError"), \
-            env.get("hidden")
+        assert env.get("hidden") in ("None", "ModuleNotFoundError"), env.get("hidden")
+
+
+@pytest.mark.slow
+def test_a_grader_running_the_zips_copy_still_hides_the_installed_checkout(tmp_path):
+    """``backprop grade`` runs the zip's run_otter.py, which imports the zip's copy of
+    ``autograder`` (its own folder comes first on sys.path), while the kernel's Python still
+    finds this checkout through its editable install: is that checkout hidden from the
+    kernel all the same (neither the hidden tests found nor the reference read), and so are
+    the other checkouts of its git repository (``git worktree add``)?"""
+    import json
+    import subprocess
+    if containment.choose_mechanism(os.geteuid() == 0) != "pid-namespace":
+        pytest.skip("only a mount namespace can hide a folder the kernel's uid may read")
+    # where the kernel's Python finds the package (not necessarily this checkout)
+    installed = subprocess.run(
+        [sys.executable, "-c", "import os, autograder.runtime.questions as q\n"
+         "print(os.path.dirname(os.path.dirname(os.path.dirname(q.__path__[0]))))"],
+        capture_output=True, text=True, cwd="/", check=True).stdout.strip()
+    if not Path(installed, "solutions").is_dir():
+        pytest.skip("the package is installed, not a checkout in editable mode")
+    listed = subprocess.run(["git", "-C", installed, "worktree", "list", "--porcelain"],
+                            capture_output=True, text=True).stdout.splitlines()
+    checkouts = {installed, *(line.split(" ", 1)[1] for line in listed
+                              if line.startswith("worktree "))}
+    references = [str(Path(c, "solutions", "matrix_backprop.py")) for c in sorted(checkouts)
+                  if Path(c, "solutions", "matrix_backprop.py").is_file()]
+    source = tmp_path / "source"  # the zip's copy, as run_otter.py finds it
+    shutil.copytree(ROOT / "autograder", source / "autograder",
+                    ignore=shutil.ignore_patterns("__pycache__", "instructor"))
+    shutil.copy(ROOT / "otter_config.json", source)
+    path = notebook(tmp_path, "\n".join([
+        "import importlib.util",
+        "def attempt(what):",
+        "    try:",
+        "        return str(what())[:200]",
+        "    except Exception as e:",
+        "        return type(e).__name__",
+        "found = attempt(lambda: importlib.util.find_spec("
+        "'autograder.runtime.questions.matrix_backprop'))",
+        f"read = [attempt(lambda: open(r).read()) for r in {references!r}]"]))
+    (source / "grade.py").write_text(
+        "import json\nfrom autograder.runtime.sandbox import Sandbox, RemoteEnvironment\n"
+        f"with Sandbox({str(path)!r}) as s:\n    s.run_notebook()\n"
+        "    env = RemoteEnvironment(s)\n"
+        "    print(json.dumps({'found': env.get('found'), 'read': env.get('read')}))")
+    out = subprocess.run([sys.executable, str(source / "grade.py")], capture_output=True,
+                         text=True, timeout=120, cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.splitlines()[-1])
+    assert seen["found"] in ("None", "ModuleNotFoundError"), seen["found"]
+    assert seen["read"] == ["FileNotFoundError"] * len(references), seen["read"]
+
+
+def test_the_private_folders_are_every_checkout_of_the_repository_and_the_build_output(
+        tmp_path, monkeypatch):
+    """Which folders does the kernel's namespace hide on an instructor's machine: the
+    checkouts of the grader's git repository (the main one and a `git worktree add` one,
+    each with the reference), the build output BACKPROP_DIST names, and never / ?"""
+    from autograder.runtime import policy
+    main, linked = tmp_path / "main", tmp_path / "linked"
+    (main / ".git" / "worktrees" / "linked").mkdir(parents=True)
+    (main / ".git" / "worktrees" / "linked" / "gitdir").write_text(f"{linked}/.git\n")
+    (main / ".git" / "worktrees" / "linked" / "commondir").write_text("../..\n")
+    linked.mkdir()
+    (linked / ".git").write_text(f"gitdir: {main}/.git/worktrees/linked\n")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    for checkout in (main, linked):
+        assert set(policy.git_worktrees(str(checkout))) == {str(main / ".git"), str(main),
+                                                            str(linked)}
+    assert policy.git_worktrees(str(dist)) == []
+    monkeypatch.setattr(policy, "source_checkout", lambda: str(linked))
+    monkeypatch.setattr(policy, "editable_checkout", lambda: None)
+    monkeypatch.setenv("BACKPROP_DIST", str(dist))
+    assert set(policy.private_folders()) == {str(main / ".git"), str(main), str(linked),
+                                             str(dist)}
+    # a checkout that is the virtual environment itself, or /: what holds the reference
+    (linked / "solutions").mkdir()
+    (linked / "lib").mkdir()
+    monkeypatch.setattr(policy, "python_paths", lambda: [str(linked), str(linked / "lib")])
+    monkeypatch.setattr(policy, "editable_checkout", lambda: "/")
+    hidden = policy.private_folders()
+    assert str(linked / "solutions") in hidden and "/" not in hidden
+    assert not {str(linked), str(linked / "lib")} & set(hidden)

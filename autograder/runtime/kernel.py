@@ -113,8 +113,8 @@ class KernelProcess:
         # where a private tmpfs covers it (a clone under /tmp) or a folder others may not pass;
         # a checkout the grader runs from is hidden too (its reference and hidden tests), its
         # virtual environment bound back (only a mount namespace can hide a readable folder)
-        checkout = policy.source_checkout() if self.mechanism == "pid-namespace" else None
-        self.expose = {"blocked": blocked + ([checkout] if checkout else []), "paths": paths}
+        private = policy.private_folders() if self.mechanism == "pid-namespace" else []
+        self.expose = {"blocked": blocked + private, "paths": paths}
         self.grant = containment.TraversalGrant(
             blocked if self.mechanism != "pid-namespace" else [])
         self.grant.__enter__()

@@ -107,7 +107,8 @@ def private_mounts(spec: Spec) -> None:
         if os.path.isdir(folder):  # else a private tmpfs above already hides it
             mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0711,size=1m")
     for path, fd in keep.items():  # bind back what the kernel needs, from descriptors
-        if not os.path.isdir(path):
+        # (a link into a hidden folder is left as it is: its target is bound back too)
+        if not os.path.isdir(path) and not os.path.islink(path):
             os.makedirs(path, mode=0o711)
             mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         os.close(fd)

@@ -139,6 +139,82 @@ def source_checkout() -> str | None:
     return os.path.dirname(package)
 
 
+def private_folders() -> list[str]:
+    """Folders the kernel must not see, though its uid may read them, when the grader runs
+    on an instructor's machine: the checkout this package runs from (:func:`source_checkout`;
+    ``backprop grade`` imports the zip's copy of it), the checkout the Python install
+    imports it from (an editable install: the kernel's Python finds the hidden tests through
+    it, whichever copy the grader runs), every other checkout of their git repository
+    (``git worktree add``) and the build output ``BACKPROP_DIST`` names (the zips hold the
+    reference, the solution notebooks its answers).
+
+    A checkout at ``/`` or that is itself the virtual environment (``python -m venv .``)
+    cannot be hidden whole (the kernel needs what is beside it: the system, ``pyvenv.cfg``):
+    its folders that hold the reference are, then."""
+    checkouts = {source_checkout(), editable_checkout()} - {None}
+    folders = {os.environ.get("BACKPROP_DIST") or None}
+    for checkout in checkouts:
+        folders |= {checkout, *git_worktrees(checkout)}
+    folders = {os.path.realpath(f) for f in folders - {None} if os.path.isdir(f)}
+    needed = {"/", *(os.path.realpath(p) for p in python_paths())}
+    for folder in folders & needed:
+        folders |= {os.path.join(folder, name) for name in CHECKOUT_FOLDERS}
+    return sorted(f for f in folders - needed if os.path.isdir(f))
+
+
+# what a checkout holds that a kernel must not read: the reference, the hidden tests, the
+# fixtures (whole answers), the master notebooks, the built zips, the history
+CHECKOUT_FOLDERS = ("solutions", "autograder", "tests", "assignments", "dist", ".git")
+
+
+def editable_checkout() -> str | None:
+    """The folder an editable install of this package points the Python install at (as
+    its ``direct_url.json`` records it, PEP 610), or None."""
+    from importlib import metadata
+    try:
+        recorded = json.loads(metadata.distribution("backprop-grading")
+                              .read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+    url = recorded.get("url", "") if isinstance(recorded, dict) else ""
+    if not (recorded.get("dir_info") or {}).get("editable") or not url.startswith("file://"):
+        return None
+    from urllib.parse import unquote, urlparse
+    return unquote(urlparse(url).path)
+
+
+def git_worktrees(checkout: str) -> list[str]:
+    """Every checkout of the git repository ``checkout`` belongs to (its main one and those
+    of ``git worktree add``), and the repository's own folder: each holds the reference."""
+    dot_git = os.path.join(checkout, ".git")
+    try:
+        if os.path.isfile(dot_git):  # a linked worktree: "gitdir: <common>/worktrees/<name>"
+            gitdir = os.path.join(checkout, _read(dot_git).partition("gitdir:")[2].strip())
+            common = os.path.normpath(os.path.join(gitdir, _read(gitdir, "commondir")))
+        elif os.path.isdir(dot_git):
+            common = dot_git
+        else:
+            return []
+    except OSError:
+        return []
+    found = [common, *([os.path.dirname(common)] if os.path.basename(common) == ".git" else [])]
+    try:
+        linked = [entry.path for entry in os.scandir(os.path.join(common, "worktrees"))]
+    except OSError:
+        linked = []
+    for entry in linked:  # each names its checkout's .git file
+        try:
+            found.append(os.path.dirname(_read(entry, "gitdir")))
+        except OSError:
+            pass
+    return found
+
+
+def _read(*path: str) -> str:
+    with open(os.path.join(*path), encoding="utf-8") as f:
+        return f.read().strip()
+
+
 def python_paths() -> list[str]:
     """What the kernel must reach of the Python install (its interpreter and packages)."""
     paths = {sys.prefix, sys.base_prefix, *site.getsitepackages(),
@@ -147,4 +223,7 @@ def python_paths() -> list[str]:
              # zip's files/ with the reference, or a checkout of this repository)
              *(p for p in sys.path
                if os.path.basename(p.rstrip("/")) in ("site-packages", "dist-packages"))}
+    # and where each really is: a virtual environment reached through a link into a hidden
+    # checkout (~/venvs/x -> checkout/.venv) is bound back there, and the link leads to it
+    paths |= {os.path.realpath(p) for p in paths}
     return sorted(p for p in paths if os.path.isdir(p))

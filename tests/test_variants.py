@@ -378,5 +378,13 @@ def test_an_unusable_email_is_said_before_the_answers_format_and_recorded():
     nan = VARIANTS.show("q1c", "")["W"]
     with pytest.raises(AnswerError, match="student_email is empty"):
         q1c_w_updated(nan, "W_updated", None, "")
-    assert variant_grading.graded_against() == {"source": "no student_email",
-                                                "identities": []}
+    assert variant_grading.graded_against() == {"source": "unusable student_email",
+                                                "identities": [], "notebook": "''"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("short enough", "short enough"), ("word " * 70, ("word " * 59).rstrip() + "…"),
+    ("x" * 400, "x" * 299 + "…")])
+def test_a_reason_in_grades_csv_is_cut_between_words(text, expected):
+    from autograder.instructor.grade_all import shortened
+    assert shortened(text) == expected and len(shortened(text)) <= 300

@@ -173,6 +173,17 @@ def special_entry(folder: Path) -> str | None:
     return None
 
 
+REASON_LENGTH = 300  # characters of a reason in grades.csv (results/*.json keep it whole)
+
+
+def shortened(text: str, limit: int = REASON_LENGTH) -> str:
+    """``text``, or its first words up to ``limit`` characters and "…" (never a cut word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
+
+
 def grade_one(zip_path: Path, submission: Path, out_dir: Path,
               info: dict[str, Any] | None = None, worker: Any = None) -> dict[str, Any]:
     """Grade one submission (a file, or an export's submission folder; in a fork of
@@ -201,15 +212,15 @@ def grade_one(zip_path: Path, submission: Path, out_dir: Path,
         # and says so as data: its row is an error, with the grader's reason
         not_graded = (results.get("extra_data") or {}).get("not_graded")
         record.update(status="error" if not_graded else "graded", results=results,
-                      reason=(not_graded or results.get("output") or "").strip()
-                      .split("\n")[0][:300])
+                      reason=shortened((not_graded or results.get("output") or "").strip()
+                                       .split("\n")[0]))
     except subprocess.TimeoutExpired:
         record.update(status="error", results=None,
                       reason=f"the grader did not finish within {GRADER_TIMEOUT} s")
     except ValueError as e:  # not a submission: the reason alone
-        record.update(status="error", results=None, reason=str(e)[:300])
+        record.update(status="error", results=None, reason=shortened(str(e)))
     except Exception as e:  # any other failure: a row with the reason, and the run goes on
-        record.update(status="error", results=None, reason=f"{type(e).__name__}: {e}"[:300])
+        record.update(status="error", results=None, reason=shortened(f"{type(e).__name__}: {e}"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     record["seconds"] = round(time.monotonic() - start, 2)

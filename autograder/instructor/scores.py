@@ -17,16 +17,17 @@ def points(value: float) -> str:
 
 
 VARIANT_FROM = {"submission metadata": "gradescope", "notebook": "notebook", "off": "off",
-                "no student_email": "no student_email"}
+                "unusable student_email": "unusable student_email"}
 
 
 def graded_variant(results: dict[str, Any]) -> tuple[str, str, str]:
     """(variant, variant_from, notebook_email) of a results.json: the identities whose
     numbers the hand-computed questions were graded against, ``;``-separated (``handout``
     for the handout's); where they came from (``gradescope``: the submission metadata's
-    submitters; ``notebook``: its student_email; ``off``: variants off; ``no
+    submitters; ``notebook``: its student_email; ``off``: variants off; ``unusable
     student_email``); and the notebook's own student_email when Gradescope named someone
-    else (a typo, or another student's notebook). Empty strings for what is not known."""
+    else (a typo, or another student's notebook), or what was typed when it is unusable.
+    Empty strings for what is not known."""
     variant = (results.get("extra_data") or {}).get("variant")
     if not isinstance(variant, dict):
         return "", "", ""

@@ -83,8 +83,9 @@ def mismatch_note() -> str | None:
     shown = "the handout's numbers" if own == HANDOUT else f"the numbers of {own}"
     return (f"The notebook's student_email asks for {shown}, but this submission comes from "
             "a Gradescope account with another email: its questions worked out by hand are "
-            "graded on that account's numbers. Set student_email to your account's email, "
-            "run the notebook again, redo those questions and resubmit.")
+            "graded on that account's numbers. If those are not the numbers you worked on, "
+            "set student_email to your account's email, run the notebook again from the top, "
+            "redo those questions and resubmit.")
 
 
 def _record(source: str, identities: list[str]) -> None:
@@ -92,7 +93,7 @@ def _record(source: str, identities: list[str]) -> None:
     _graded = {"source": source, "identities": identities}
 
 
-NO_EMAIL = "no student_email"  # the source recorded when the notebook's email is unusable
+NO_EMAIL = "unusable student_email"  # the source recorded when the notebook's email is
 
 
 def require_email(variants: Variants, student_email: Any) -> None:
@@ -101,8 +102,9 @@ def require_email(variants: Variants, student_email: Any) -> None:
     calls this first: the numbers such a notebook shows are nan, and the answer's format
     check would blame the answer for them."""
     if variants.on and email_problem(student_email):
-        if _graded is None:
+        if _graded is None:  # what was typed, for the grader (a student's text: cut short)
             _record(NO_EMAIL, [])
+            _graded["notebook"] = repr(student_email)[:80]
         identity(student_email)
 
 

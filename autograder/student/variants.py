@@ -49,29 +49,33 @@ MAX_EMAIL_LENGTH = 254  # the longest address SMTP allows (RFC 5321)
 
 
 def email_problem(email: Any) -> str | None:
-    """Why ``email`` (the notebook's ``student_email``) cannot choose a variant, or None."""
+    """Why ``email`` (the notebook's ``student_email``) cannot choose a variant, or None.
+    Each message ends with what to do: the numbers cells depend on the email, so the
+    notebook is run again from the top."""
     where = "at the top of the notebook"
     how = f'write the email you use on Gradescope {where}, as student_email = "you@example.edu"'
+    again = "then run the notebook again from the top"
     if email is None:
-        return f"student_email is not defined (or is None): {how}, and run that cell."
+        return f"student_email is not defined (or is None): {how}, {again}."
     if email is Ellipsis:
-        return f"student_email is still `...`: {how}, and run that cell."
+        return f"student_email is still `...`: {how}, {again}."
     if type(email) is not str:  # exactly: the grader reads no subclass (numpy's str_ included)
         return (f"student_email should be text in quotes (the email you use on Gradescope), "
-                f"not a {_describe(email)}.")
+                f"not a {_describe(email)}: {again}.")
     text = email.strip()
     if text == "...":
-        return f'student_email is still "...": {how}, and run that cell again.'
+        return f'student_email is still "...": {how}, {again}.'
     if not text:
         return (f"student_email is empty: write the email you use on Gradescope {where}, "
-                'between the quotes, and run that cell again.')
+                f"between the quotes, {again}.")
     if not text.isprintable():  # a zero-width space pasted with it: numbers not the account's
         return ("student_email holds an invisible character (pasted with the address?): "
-                f"type the email again by hand {where}, and run that cell again.")
+                f"type the email again by hand {where}, {again}.")
     if text.lower() == HANDOUT:
         return None
     if len(text) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(text):
-        return f"student_email does not look like an email address: {how}."
+        return ("student_email does not look like an email address (just the address, "
+                f"with no name, <> or mailto:): {how}, {again}.")
     return None
 
 

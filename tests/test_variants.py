@@ -353,6 +353,10 @@ def test_switched_off_the_handouts_numbers_are_graded_whatever_the_email():
     for email in ("", "ada@example.edu", None):
         variant_grading.check_variant(off, "q1", email, "answer", _check_equals(-1.0))
     assert variant_grading.graded_against() == {"source": "off", "identities": ["handout"]}
+    # a wrong answer gets its own verdict, never one about the email
+    for email in ("", "ada@example.edu"):
+        with pytest.raises(AnswerError, match="answer is not correct"):
+            variant_grading.check_variant(off, "q1", email, "answer", _check_equals(3.5))
 
 
 def test_no_mismatch_note_when_the_notebook_names_a_submitter_or_nothing_is_known():

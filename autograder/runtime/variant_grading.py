@@ -93,7 +93,7 @@ def _record(source: str, identities: list[str]) -> None:
     _graded = {"source": source, "identities": identities}
 
 
-NO_EMAIL = "unusable student_email"  # the source recorded when the notebook's email is
+NO_EMAIL = "unusable student_email"  # recorded when the notebook's email chooses nothing
 
 
 def require_email(variants: Variants, student_email: Any) -> None:
@@ -153,7 +153,10 @@ def check_variant(variants: Variants, question: str, student_email: Any, name: s
 
 
 def _other_variants(student_email, identities):
-    """(identity, how to name it) of the variants a wrong answer may have come from."""
+    """(identity, how to name it) of the variants a wrong answer may have come from (none
+    when variants are off: everyone has the handout's numbers, whatever the email)."""
+    if identities == [HANDOUT]:
+        return
     own = identity(student_email)
     if own not in identities and own != HANDOUT:
         yield own, "the numbers of the email written in the notebook's student_email"

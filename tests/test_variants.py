@@ -18,7 +18,7 @@ import pytest
 
 from autograder.instructor.paths import assignment_names
 from autograder.runtime import variant_grading
-from autograder.runtime.verdicts import HAND
+from autograder.runtime.verdicts import HAND, matches
 from autograder.student import variants
 from autograder.student.checks import AnswerError
 
@@ -264,13 +264,6 @@ def _variant_modules(assignment):
             importlib.import_module(f"autograder.runtime.questions.{name}"))
 
 
-def _close_by_hand(value, right):
-    """Would a hand answer ``value`` pass for ``right`` (HAND's tolerance)?"""
-    a, b = np.asarray(value, dtype=float), np.asarray(right, dtype=float)
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= HAND["atol"] +
-                                              HAND["rtol"] * np.abs(b)))
-
-
 @pytest.mark.parametrize("assignment", assignments_with_variants())
 def test_every_named_mistake_differs_from_the_right_answer_in_every_variant(assignment):
     v, questions = _variant_modules(assignment)
@@ -283,7 +276,7 @@ def test_every_named_mistake_differs_from_the_right_answer_in_every_variant(assi
                                                                        numbers).items():
                 assert np.all(np.isfinite(np.asarray(right, dtype=float))), (who, answer)
                 found += [(who, answer, m) for m, wrong in mistakes.items()
-                          if _close_by_hand(wrong, right)]
+                          if matches(wrong, right, HAND)]
     assert not found, found[:10]
 
 

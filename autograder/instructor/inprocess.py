@@ -228,8 +228,9 @@ def grade_notebook(notebook_path: Path, zip_path: Path, submitters: list[str] | 
     raw_config = zip_config(zip_path)
     output = GradingResults(test_files).to_gradescope_dict(AutograderConfig(raw_config))
     output["extra_data"] = {"sandbox": None, "variant": variant_grading.graded_against()}
-    if variant_grading.mismatch_note():  # as the entry point adds it to the run's notes
-        output["output"] = variant_grading.mismatch_note()
+    mismatch = variant_grading.mismatch_note()
+    if mismatch:  # as the entry point adds it to the run's notes
+        output["output"] = mismatch
     output = gradescope_run.apply_credit(
         output, gradescope_run.plugin_config(raw_config).get("credit", {}))
     output = gradescope_run.add_written(output, raw_config, Path(notebook_path).read_bytes())

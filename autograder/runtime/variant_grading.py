@@ -88,9 +88,13 @@ def mismatch_note() -> str | None:
             "redo those questions and resubmit.")
 
 
-def _record(source: str, identities: list[str]) -> None:
+def _record(source: str, identities: list[str], notebook: str | None = None) -> None:
+    """What :func:`graded_against` returns; ``notebook``: the notebook's own email where it
+    is not what chose the numbers."""
     global _graded
     _graded = {"source": source, "identities": identities}
+    if notebook is not None:
+        _graded["notebook"] = notebook
 
 
 NO_EMAIL = "unusable student_email"  # recorded when the notebook's email chooses nothing
@@ -103,8 +107,7 @@ def require_email(variants: Variants, student_email: Any) -> None:
     check would blame the answer for them."""
     if variants.on and email_problem(student_email):
         if _graded is None:  # what was typed, for the grader (a student's text: cut short)
-            _record(NO_EMAIL, [])
-            _graded["notebook"] = repr(student_email)[:80]
+            _record(NO_EMAIL, [], notebook=repr(student_email)[:80])
         identity(student_email)
 
 
@@ -116,8 +119,7 @@ def graded_identities(variants: Variants, student_email: Any) -> list[str]:
         return [HANDOUT]
     own = identity(student_email)
     if _submitters:
-        _record("submission metadata", _submitters)
-        _graded["notebook"] = own
+        _record("submission metadata", _submitters, notebook=own)
         return list(_submitters)
     _record("notebook", [own])
     return [own]
